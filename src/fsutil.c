@@ -1,0 +1,141 @@
+#include "fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int wmss_read_file(const char *path, char **data, size_t *len, wmss_error *e) {
+    *data = NULL;
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return wmss_fail(e, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return wmss_fail(e, "%s: not a regular file", path);
+    }
+    size_t n = (size_t)st.st_size;
+    char *buf = wmss_malloc(n + 1, e);
+    if (!buf) { fclose(f); return -1; }
+    if (n && fread(buf, 1, n, f) != n) {
+        free(buf);
+        fclose(f);
+        return wmss_fail(e, "%s: short read", path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int wmss_path_join(char *out, size_t cap, const char *dir, const char *name, wmss_error *e) {
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= cap) return wmss_fail(e, "path too long: %s/%s", dir, name);
+    return 0;
+}
+
+static int fsync_dir_of(const char *path) {
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", path);
+    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int wmss_atomic_open(wmss_atomic_file *af, const char *path, wmss_error *e) {
+    memset(af, 0, sizeof *af);
+    if (strlen(path) >= sizeof af->path) return wmss_fail(e, "path too long: %s", path);
+    snprintf(af->path, sizeof af->path, "%s", path);
+    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(af->tmp);
+    if (fd < 0) return wmss_fail(e, "%s: cannot create temporary file: %s", path, strerror(errno));
+    fchmod(fd, 0644);
+    af->f = fdopen(fd, "wb");
+    if (!af->f) {
+        close(fd);
+        unlink(af->tmp);
+        return wmss_fail(e, "%s: cannot open temporary file: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int wmss_atomic_write(wmss_atomic_file *af, const void *data, size_t len, wmss_error *e) {
+    if (len && fwrite(data, 1, len, af->f) != len)
+        return wmss_fail(e, "%s: write failed: %s", af->path, strerror(errno));
+    return 0;
+}
+
+int wmss_atomic_commit(wmss_atomic_file *af, wmss_error *e) {
+    int bad = fflush(af->f) != 0 || fsync(fileno(af->f)) != 0;
+    int err = errno;
+    if (fclose(af->f) != 0) bad = 1;
+    af->f = NULL;
+    if (bad) {
+        unlink(af->tmp);
+        return wmss_fail(e, "%s: write failed: %s", af->path, strerror(err));
+    }
+    if (rename(af->tmp, af->path) != 0) {
+        err = errno;
+        unlink(af->tmp);
+        return wmss_fail(e, "%s: cannot rename temporary file into place: %s", af->path, strerror(err));
+    }
+    fsync_dir_of(af->path);
+    return 0;
+}
+
+void wmss_atomic_abort(wmss_atomic_file *af) {
+    if (af->f) fclose(af->f);
+    af->f = NULL;
+    if (af->tmp[0]) unlink(af->tmp);
+}
+
+int wmss_write_file_atomic(const char *path, const void *data, size_t len, wmss_error *e) {
+    wmss_atomic_file af;
+    if (wmss_atomic_open(&af, path, e)) return -1;
+    if (wmss_atomic_write(&af, data, len, e)) { wmss_atomic_abort(&af); return -1; }
+    return wmss_atomic_commit(&af, e);
+}
+
+int wmss_copy_file(const char *src, const char *dst, wmss_error *e) {
+    char *buf;
+    size_t len;
+    if (wmss_read_file(src, &buf, &len, e)) return -1;
+    int rc = wmss_write_file_atomic(dst, buf, len, e);
+    free(buf);
+    return rc;
+}
+
+int wmss_mkdir_p(const char *path, wmss_error *e) {
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) return wmss_fail(e, "path too long: %s", path);
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return wmss_fail(e, "%s: cannot create directory: %s", buf, strerror(errno));
+            *p = c;
+            if (c == '\0') break;
+        }
+    }
+    if (!wmss_is_dir(path)) return wmss_fail(e, "%s: exists and is not a directory", path);
+    return 0;
+}
+
+int wmss_file_exists(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int wmss_is_dir(const char *path) {
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}

@@ -1,0 +1,42 @@
+// File-system helpers: whole-file reads, atomic writes (temp file, fsync, rename,
+// fsync of the directory) so that a failed write never leaves a half file behind or
+// replaces a good one.
+#ifndef WMSS_FSUTIL_H
+#define WMSS_FSUTIL_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include "error.h"
+
+// Reads a whole file into a NUL-terminated malloc'd buffer (*len excludes the NUL).
+int wmss_read_file(const char *path, char **data, size_t *len, wmss_error *e);
+
+// An atomic writer: writes go to "<path>.tmp.XXXXXX" in the same directory;
+// commit fsyncs, renames over path and fsyncs the directory; abort removes the temp.
+typedef struct {
+    FILE *f;
+    char path[4096];
+    char tmp[4200];
+} wmss_atomic_file;
+
+int wmss_atomic_open(wmss_atomic_file *af, const char *path, wmss_error *e);
+int wmss_atomic_write(wmss_atomic_file *af, const void *data, size_t len, wmss_error *e);
+int wmss_atomic_commit(wmss_atomic_file *af, wmss_error *e);
+void wmss_atomic_abort(wmss_atomic_file *af);
+
+// Writes a whole buffer to path atomically.
+int wmss_write_file_atomic(const char *path, const void *data, size_t len, wmss_error *e);
+
+// Copies src to dst atomically.
+int wmss_copy_file(const char *src, const char *dst, wmss_error *e);
+
+// Creates a directory (and its parents) if it does not exist.
+int wmss_mkdir_p(const char *path, wmss_error *e);
+
+int wmss_file_exists(const char *path);
+int wmss_is_dir(const char *path);
+
+// Joins dir and name into out (size cap); fails if it does not fit.
+int wmss_path_join(char *out, size_t cap, const char *dir, const char *name, wmss_error *e);
+
+#endif
