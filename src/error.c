@@ -21,9 +21,15 @@ int wmss_error_prefix(wmss_error *e, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
-    char old[sizeof e->msg];
-    memcpy(old, e->msg, sizeof old);
-    snprintf(e->msg, sizeof e->msg, "%s: %s", prefix, old);
+    // Shift the old message right (truncating its tail if needed) and put the prefix in front.
+    size_t cap = sizeof e->msg - 1, pl = strlen(prefix) + 2;
+    if (pl > cap) pl = cap;
+    size_t ol = strnlen(e->msg, cap);
+    if (ol > cap - pl) ol = cap - pl;
+    memmove(e->msg + pl, e->msg, ol);
+    memcpy(e->msg, prefix, pl - 2 < sizeof prefix ? pl - 2 : 0);
+    if (pl >= 2) { e->msg[pl - 2] = ':'; e->msg[pl - 1] = ' '; }
+    e->msg[pl + ol] = '\0';
     return -1;
 }
 

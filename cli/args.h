@@ -1,0 +1,23 @@
+// A tiny option parser shared by the commands: "--name value" and "--name=value"
+// options and "--flag" switches, with a generated --help.
+#ifndef WMSS_ARGS_H
+#define WMSS_ARGS_H
+
+typedef struct {
+    const char *name;    // "--out"
+    const char *meta;    // "DIR" for options with a value; NULL for switches
+    const char *help;
+    const char **value;  // receives the value (options)
+    int *flag;           // set to 1 when present (switches)
+} cli_opt;
+
+// Returns 0 to go on, or an exit status to return right away (0 after --help,
+// 2 after a usage error, which it prints).
+int cli_parse(const char *cmd, const char *synopsis, int argc, char **argv, const cli_opt *opts, int n_opts, int *done);
+
+// Parses integers / floats / sizes ("4GB", "500MB", "1000") with a message on error.
+int cli_int(const char *opt, const char *s, long lo, long hi, long *out);
+int cli_double(const char *opt, const char *s, double *out);
+int cli_size(const char *opt, const char *s, unsigned long long *out);
+
+#endif

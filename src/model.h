@@ -1,0 +1,131 @@
+// The decoder-only transformer: parameter layout (one contiguous float32 buffer with a
+// table of named views, as llm.c does), loading and saving Hugging Face model
+// directories, random initialization, and the CPU forward pass.
+//
+// Notation: N tokens in a batch (several sequences packed one after another), C hidden
+// size, L layers, H query heads, KV key/value heads, D head dim, I intermediate size,
+// V vocabulary.
+#ifndef WMSS_MODEL_H
+#define WMSS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "error.h"
+
+// How a parameter is initialized (as transformers' _init_weights does).
+typedef enum { WMSS_INIT_NORMAL, WMSS_INIT_ONES, WMSS_INIT_ZEROS } wmss_init_kind;
+
+typedef struct {
+    char name[96];      // the Hugging Face tensor name
+    int ndim;           // 1 or 2
+    int64_t shape[2];
+    size_t offset;      // in floats, inside the parameter buffer
+    size_t numel;
+    wmss_init_kind init;
+} wmss_param_spec;
+
+typedef struct {
+    wmss_param_spec *specs;
+    int n_specs;
+    size_t n_floats;    // size of the whole buffer
+} wmss_layout;
+
+// Named views into one parameter (or gradient) buffer. NULL where the architecture
+// has no such tensor (e.g. biases).
+typedef struct {
+    float *ln1;         // (C)      input_layernorm
+    float *wq, *bq;     // (H*D, C), (H*D)
+    float *wk, *bk;     // (KV*D, C), (KV*D)
+    float *wv, *bv;     // (KV*D, C), (KV*D)
+    float *q_norm;      // (D)
+    float *k_norm;      // (D)
+    float *wo, *bo;     // (C, H*D), (C)
+    float *ln2;         // (C)      post_attention_layernorm
+    float *w_gate;      // (I, C)
+    float *w_up;        // (I, C)
+    float *w_down;      // (C, I)
+} wmss_layer_weights;
+
+typedef struct {
+    float *embed;       // (V, C)
+    wmss_layer_weights *layers;  // (L)
+    float *final_norm;  // (C)
+    float *lm_head;     // (V, C); == embed when tied
+} wmss_weights;
+
+int wmss_layout_build(const wmss_config *c, wmss_layout *lo, wmss_error *e);
+void wmss_layout_free(wmss_layout *lo);
+// Points w's views into base (a buffer of lo->n_floats floats). w->layers is
+// allocated here and freed by wmss_weights_free.
+int wmss_weights_bind(const wmss_config *c, const wmss_layout *lo, float *base, wmss_weights *w, wmss_error *e);
+void wmss_weights_free(wmss_weights *w);
+
+typedef struct {
+    wmss_config cfg;
+    wmss_layout layout;
+    float *params;      // (layout.n_floats)
+    wmss_weights w;
+} wmss_model;
+
+// Allocates a model for a config (parameters zeroed). Takes a copy of cfg.
+int wmss_model_create(const wmss_config *cfg, wmss_model *m, wmss_error *e);
+void wmss_model_free(wmss_model *m);
+// normal(0, initializer_range) for matrices and embeddings, ones for norms, zeros for
+// biases (and for the pad token's embedding row). Deterministic by seed.
+void wmss_model_init_random(wmss_model *m, uint64_t seed);
+
+// Loads dir/config.json and the checkpoint (single file or sharded). Every expected
+// tensor must be present with the shape the config implies; unexpected tensors are
+// an error (they would mean the config is misread).
+int wmss_model_load(const char *dir, wmss_model *m, wmss_error *e);
+
+typedef struct {
+    wmss_dtype dtype;        // stored dtype (F32, BF16, F16)
+    size_t max_shard_bytes;  // 0 = one file
+    const char *copy_from;   // a directory whose tokenizer / generation files are copied (or NULL)
+} wmss_save_opts;
+// Writes config.json and the weights into dir (created if needed), atomically per file.
+int wmss_model_save(const wmss_model *m, const char *dir, const wmss_save_opts *o, wmss_error *e);
+
+// ---------------------------------------------------------------------------------
+// Forward pass.
+
+// A batch: B sequences packed into N tokens; sequence b is ids[start[b] .. start[b+1]).
+// Positions restart at 0 in every sequence; attention never crosses sequences.
+typedef struct {
+    const int *ids;     // (N)
+    const int *start;   // (B+1), start[0] = 0, start[B] = N
+    int B;
+} wmss_batch;
+
+// Activations, one buffer with named views. With keep_layers every layer's
+// activations are kept (for the backward pass); otherwise one layer's slot is reused.
+typedef struct {
+    int max_tokens, keep_layers, n_threads;
+    float *buf;
+    size_t n_floats;
+    float *resid;       // (L+1, N, C) residual stream entering each layer; [L] = final
+    float *ln1, *ln1_rstd;     // (L, N, C), (L, N)
+    float *q, *k, *v;          // (L, N, H*D), (L, N, KV*D) x2: after q/k norm and RoPE
+    float *q_raw, *k_raw;      // (L, N, H*D), (L, N, KV*D): projections before q/k norm
+    float *qn_rstd, *kn_rstd;  // (L, N, H), (L, N, KV)
+    float *att, *att_lse;      // (L, N, H*D), (L, N, H): attention output, log-sum-exp
+    float *ln2, *ln2_rstd;     // (L, N, C), (L, N)
+    float *gate, *up, *mlp_act;  // (L, N, I) each
+    float *final_norm, *final_rstd;  // (N, C), (N)
+    float *tmp;         // (N, C) projection outputs before they join the residual
+    float *scratch;     // (n_threads, max_tokens): attention score rows
+    int *pos;           // (N) position of each token within its sequence
+    float *rope_inv_freq;  // (D/2)
+} wmss_acts;
+
+int wmss_acts_create(const wmss_config *c, int max_tokens, int keep_layers, wmss_acts *a, wmss_error *e);
+void wmss_acts_free(wmss_acts *a);
+
+// Runs the transformer over the batch; leaves the normed final hidden states in
+// a->final_norm (N, C). If logits is not NULL, also writes logits (N, V).
+int wmss_forward(const wmss_model *m, wmss_acts *a, const wmss_batch *batch, float *logits, wmss_error *e);
+
+#endif

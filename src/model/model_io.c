@@ -1,0 +1,148 @@
+// Model lifetime: create, random init, load from and save to a Hugging Face model
+// directory (config.json + safetensors, tokenizer files copied through).
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "model.h"
+#include "rng.h"
+#include "safetensors.h"
+
+int wmss_model_create(const wmss_config *cfg, wmss_model *m, wmss_error *e) {
+    memset(m, 0, sizeof *m);
+    if (wmss_config_copy(&m->cfg, cfg, e)) return -1;
+    if (wmss_layout_build(&m->cfg, &m->layout, e)) goto fail;
+    m->params = aligned_alloc(64, (m->layout.n_floats * sizeof(float) + 63) / 64 * 64);
+    if (!m->params) {
+        wmss_fail(e, "out of memory: the model needs %zu MB of float32 parameters", m->layout.n_floats * 4 >> 20);
+        goto fail;
+    }
+    memset(m->params, 0, m->layout.n_floats * sizeof(float));
+    if (wmss_weights_bind(&m->cfg, &m->layout, m->params, &m->w, e)) goto fail;
+    return 0;
+fail:
+    wmss_model_free(m);
+    return -1;
+}
+
+void wmss_model_free(wmss_model *m) {
+    wmss_weights_free(&m->w);
+    free(m->params);
+    wmss_layout_free(&m->layout);
+    wmss_config_free(&m->cfg);
+    memset(m, 0, sizeof *m);
+}
+
+void wmss_model_init_random(wmss_model *m, uint64_t seed) {
+    const float std = m->cfg.initializer_range;
+    // Each tensor draws from its own stream (seed, name), so tensors are independent
+    // of layout order and can be filled in parallel.
+    #pragma omp parallel for schedule(dynamic, 1)
+    for (int i = 0; i < m->layout.n_specs; i++) {
+        const wmss_param_spec *s = &m->layout.specs[i];
+        float *p = m->params + s->offset;
+        wmss_rng r;
+        wmss_rng_seed(&r, seed ^ wmss_hash_str(s->name));
+        for (size_t j = 0; j < s->numel; j++)
+            p[j] = s->init == WMSS_INIT_NORMAL ? (float)(std * wmss_rng_normal(&r))
+                                               : s->init == WMSS_INIT_ONES ? 1.0f : 0.0f;
+    }
+    int pad = m->cfg.pad_token_id;
+    if (pad >= 0 && pad < m->cfg.vocab_size)
+        memset(m->w.embed + (size_t)pad * m->cfg.hidden_size, 0, m->cfg.hidden_size * sizeof(float));
+}
+
+static int is_ignorable(const char *name) {
+    // Older checkpoints carry RoPE's inv_freq buffers; they are recomputed, not loaded.
+    return strstr(name, "rotary_emb.inv_freq") != NULL;
+}
+
+static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *dir, wmss_error *e) {
+    int expected = 0;
+    for (int i = 0; i < m->layout.n_specs; i++) {
+        const wmss_param_spec *s = &m->layout.specs[i];
+        const wmss_st_file *f;
+        const wmss_st_tensor *t = wmss_checkpoint_find(ck, s->name, &f);
+        if (!t) return wmss_fail(e, "%s: tensor '%s' is missing from the checkpoint", dir, s->name);
+        int ok = t->ndim == s->ndim && t->shape[0] == s->shape[0] && (s->ndim == 1 || t->shape[1] == s->shape[1]);
+        if (!ok) {
+            char got[128] = "", *p = got;
+            for (int d = 0; d < t->ndim && p < got + 100; d++)
+                p += snprintf(p, got + sizeof got - p, "%s%lld", d ? ", " : "", (long long)t->shape[d]);
+            if (s->ndim == 1)
+                return wmss_fail(e, "%s: tensor '%s' has shape [%s] but config.json implies [%lld]", f->path, s->name,
+                                 got, (long long)s->shape[0]);
+            return wmss_fail(e, "%s: tensor '%s' has shape [%s] but config.json implies [%lld, %lld]", f->path,
+                             s->name, got, (long long)s->shape[0], (long long)s->shape[1]);
+        }
+        if (wmss_st_read_f32(t, m->params + s->offset, f->path, e)) return -1;
+        expected++;
+    }
+    // Anything else in the checkpoint means the config and the weights disagree, except
+    // a tied lm_head that some writers store anyway.
+    for (int fi = 0; fi < ck->n_files; fi++)
+        for (int ti = 0; ti < ck->files[fi].n_tensors; ti++) {
+            const char *name = ck->files[fi].tensors[ti].name;
+            int known = 0;
+            for (int i = 0; i < m->layout.n_specs && !known; i++) known = !strcmp(m->layout.specs[i].name, name);
+            if (known || is_ignorable(name)) continue;
+            if (m->cfg.tie_word_embeddings && !strcmp(name, "lm_head.weight")) continue;
+            return wmss_fail(e, "%s: unexpected tensor '%s' (does config.json describe this checkpoint?)",
+                             ck->files[fi].path, name);
+        }
+    return 0;
+}
+
+int wmss_model_load(const char *dir, wmss_model *m, wmss_error *e) {
+    memset(m, 0, sizeof *m);
+    char path[4096];
+    wmss_config cfg;
+    if (!wmss_is_dir(dir)) return wmss_fail(e, "%s: not a directory (expected a Hugging Face model directory)", dir);
+    if (wmss_path_join(path, sizeof path, dir, "config.json", e) || wmss_config_load(path, &cfg, e)) return -1;
+    int rc = wmss_model_create(&cfg, m, e);
+    wmss_config_free(&cfg);
+    if (rc) return -1;
+    wmss_checkpoint ck;
+    if (wmss_checkpoint_open(dir, &ck, e)) { wmss_model_free(m); return -1; }
+    rc = load_tensors(m, &ck, dir, e);
+    wmss_checkpoint_close(&ck);
+    if (rc) wmss_model_free(m);
+    return rc;
+}
+
+// Files besides config.json and weights that make a model directory usable as is.
+static const char *const PASSTHROUGH[] = {
+    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
+    "vocab.json", "merges.txt", "tokenizer.model", "added_tokens.json", "chat_template.jinja",
+    "chat_template.json",
+};
+
+int wmss_model_save(const wmss_model *m, const char *dir, const wmss_save_opts *o, wmss_error *e) {
+    if (!wmss_dtype_is_float(o->dtype)) return wmss_fail(e, "%s: can only save float32, bfloat16 or float16", dir);
+    if (wmss_mkdir_p(dir, e)) return -1;
+    const wmss_layout *lo = &m->layout;
+    wmss_st_out *outs = wmss_calloc(lo->n_specs, sizeof *outs, e);
+    if (!outs) return -1;
+    for (int i = 0; i < lo->n_specs; i++) {
+        const wmss_param_spec *s = &lo->specs[i];
+        outs[i] = (wmss_st_out){.name = s->name, .dtype = o->dtype, .ndim = s->ndim, .values = m->params + s->offset};
+        outs[i].shape[0] = s->shape[0];
+        outs[i].shape[1] = s->shape[1];
+    }
+    char path[4096];
+    int rc = wmss_checkpoint_write(dir, outs, lo->n_specs, o->max_shard_bytes, e);
+    free(outs);
+    if (!rc) rc = wmss_path_join(path, sizeof path, dir, "config.json", e) || wmss_config_save(&m->cfg, o->dtype, path, e);
+    if (rc) return wmss_error_prefix(e, "saving model to %s", dir);
+    if (o->copy_from && strcmp(o->copy_from, dir)) {
+        for (size_t i = 0; i < sizeof PASSTHROUGH / sizeof PASSTHROUGH[0]; i++) {
+            char src[4096];
+            if (wmss_path_join(src, sizeof src, o->copy_from, PASSTHROUGH[i], e) ||
+                wmss_path_join(path, sizeof path, dir, PASSTHROUGH[i], e))
+                return -1;
+            if (wmss_file_exists(src) && wmss_copy_file(src, path, e)) return -1;
+        }
+    }
+    return 0;
+}
