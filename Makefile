@@ -43,11 +43,11 @@ $(BUILD)/%.o: %.c
 
 # libFuzzer targets (clang): make fuzz, then e.g. build-fuzz/fuzz_safetensors -max_total_time=300
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_LIB := $(filter-out src/tokenizer/%,$(LIB_SRC))
+FUZZ_LIB := $(sort $(wildcard src/*.c src/io/*.c src/model/*.c src/ops/*.c))
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
-build-fuzz/%: fuzz/%.c $(LIB_SRC)
+build-fuzz/%: fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p build-fuzz
-	clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -fopenmp -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined $(CPPFLAGS) -fopenmp -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -35,14 +35,41 @@ static inline uint16_t wmss_f32_to_bf16(float f) {
     return (uint16_t)((v.u + bias) >> 16);
 }
 
+static inline uint32_t wmss_f32_bits(float f) {
+    union { float f; uint32_t u; } v = {.f = f};
+    return v.u;
+}
+
+static inline float wmss_bits_f32(uint32_t u) {
+    union { uint32_t u; float f; } v = {.u = u};
+    return v.f;
+}
+
+// IEEE half precision, exact in both directions (round to nearest even), written with
+// integer operations so it does not depend on compiler support for _Float16.
 static inline float wmss_f16_to_f32(uint16_t h) {
-    union { uint16_t u; _Float16 f; } v = {.u = h};
-    return (float)v.f;
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+    if (exp == 0) {  // zero or subnormal: mant * 2^-24, exact in float32
+        float v = (float)mant * 0x1p-24f;
+        return wmss_bits_f32(wmss_f32_bits(v) | sign);
+    }
+    if (exp == 31) return wmss_bits_f32(sign | 0x7f800000u | (mant << 13));  // inf / NaN
+    return wmss_bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
 }
 
 static inline uint16_t wmss_f32_to_f16(float f) {
-    union { uint16_t u; _Float16 h; } v = {.h = (_Float16)f};
-    return v.u;
+    uint32_t u = wmss_f32_bits(f), sign = (u >> 16) & 0x8000;
+    u &= 0x7fffffffu;
+    if (u >= 0x47800000u)  // >= 65536 (or inf / NaN): inf, NaN -> quiet NaN
+        return (uint16_t)(sign | (u > 0x7f800000u ? 0x7e00 : 0x7c00));
+    if (u < 0x38800000u) {  // below 2^-14: subnormal or zero. Adding 0.5 puts the
+        // half's subnormal mantissa in the low bits, rounded to nearest even by the FPU.
+        float t = wmss_bits_f32(u) + 0.5f;
+        return (uint16_t)(sign | (wmss_f32_bits(t) - 0x3f000000u));
+    }
+    uint32_t odd = (u >> 13) & 1;  // ties to even
+    u += 0xc8000000u + 0xfff + odd;  // rebias exponent (127 -> 15) and round
+    return (uint16_t)(sign | (u >> 13));
 }
 
 // Converts n elements of src (stored little-endian in type t) to float32.
