@@ -120,7 +120,9 @@ int wmss_config_from_json(const cJSON *root, const char *path, wmss_config *c, w
         get_int(root, "intermediate_size", 22016, 1, 1 << 20, &c->intermediate_size, path, e) ||
         get_int(root, "num_hidden_layers", 32, 1, 1024, &c->num_layers, path, e) ||
         get_int(root, "num_attention_heads", 32, 1, 1024, &c->num_heads, path, e) ||
-        get_int(root, "num_key_value_heads", c->num_heads, 1, 1024, &c->num_kv_heads, path, e) ||
+        // Qwen3Config: absent -> 32 (the argument default); explicit null -> num_attention_heads.
+        get_int(root, "num_key_value_heads", cJSON_HasObjectItem(root, "num_key_value_heads") ? c->num_heads : 32, 1,
+                1024, &c->num_kv_heads, path, e) ||
         get_int(root, "head_dim", 128, 2, 1024, &c->head_dim, path, e) ||
         get_int(root, "vocab_size", 151936, 1, 1 << 23, &c->vocab_size, path, e) ||
         get_int(root, "max_position_embeddings", 32768, 1, 1 << 24, &c->max_position_embeddings, path, e) ||
