@@ -112,6 +112,7 @@ typedef struct {
     float *q_raw, *k_raw;      // (L, N, H*D), (L, N, KV*D): projections before q/k norm
     float *qn_rstd, *kn_rstd;  // (L, N, H), (L, N, KV)
     float *att, *att_lse;      // (L, N, H*D), (L, N, H): attention output, log-sum-exp
+    float *resid_mid;          // (L, N, C) residual after attention: input of post_attention_layernorm
     float *ln2, *ln2_rstd;     // (L, N, C), (L, N)
     float *gate, *up, *mlp_act;  // (L, N, I) each
     float *final_norm, *final_rstd;  // (N, C), (N)
@@ -127,5 +128,29 @@ void wmss_acts_free(wmss_acts *a);
 // Runs the transformer over the batch; leaves the normed final hidden states in
 // a->final_norm (N, C). If logits is not NULL, also writes logits (N, V).
 int wmss_forward(const wmss_model *m, wmss_acts *a, const wmss_batch *batch, float *logits, wmss_error *e);
+
+// ---------------------------------------------------------------------------------
+// Backward pass.
+
+// Gradients of activations for one layer at a time (reused across layers).
+typedef struct {
+    float *buf;
+    float *d_final;   // (N, C) dL/d(final normed hidden states): the loss writes it
+    float *d_resid;   // (N, C) dL/d(residual stream), carried down the layers
+    float *d_ln;      // (N, C)
+    float *d_att;     // (N, H*D)
+    float *d_q, *d_k, *d_v;    // (N, H*D), (N, KV*D), (N, KV*D): after norm + RoPE
+    float *d_q_raw, *d_k_raw;  // (N, H*D), (N, KV*D): before q/k norm
+    float *d_gate, *d_up, *d_act;  // (N, I)
+} wmss_grad_acts;
+
+int wmss_grad_acts_create(const wmss_config *c, int max_tokens, wmss_grad_acts *g, wmss_error *e);
+void wmss_grad_acts_free(wmss_grad_acts *g);
+
+// Backpropagates g->d_final through the model whose forward over `batch` left its
+// activations in a (created with keep_layers). Accumulates into grads (a gradient
+// buffer bound with the model's layout; a tied head shares the embedding's gradient).
+void wmss_backward(const wmss_model *m, const wmss_acts *a, wmss_grad_acts *g, const wmss_batch *batch,
+                   const wmss_weights *grads);
 
 #endif

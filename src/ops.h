@@ -8,20 +8,31 @@
 
 // out (N, C) = table[ids] with table (V, C).
 void embedding_forward(float *out, const int *ids, const float *table, int N, int C);
+// dtable[ids[i]] += dout[i].
+void embedding_backward(float *dtable, const float *dout, const int *ids, int N, int C);
 
 // out (N, OC) = inp (N, IC) @ w^T + bias, with w (OC, IC) as PyTorch's Linear stores
 // it; bias (OC) may be NULL.
 void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC, int OC);
+// Accumulates: dinp (N, IC) += dout @ w; dw (OC, IC) += dout^T @ inp; dbias (OC) +=
+// column sums of dout. dinp and dbias may be NULL.
+void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp, const float *w, int N,
+                     int IC, int OC);
 
 // RMSNorm over rows of C: out = inp * rstd * w, rstd = 1/sqrt(mean(inp^2) + eps).
 // out, inp (N, C); rstd (N) saved for the backward pass; w (C).
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, int N, int C, float eps);
+// Accumulates dinp (N, C) and dw (C) from dout (N, C).
+void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, const float *rstd,
+                      int N, int C);
 
 // RoPE in Hugging Face's rotate-half convention, in place on x (N, nh, D):
 // for i < D/2, (x_i, x_{i+D/2}) rotate by angle pos * inv_freq[i] (angle in float32
 // as transformers computes it).
 void rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D);
 void rope_inv_freq(float *inv_freq, int D, float theta);  // (D/2)
+// The rotation is orthogonal: the backward pass rotates dx by the opposite angle, in place.
+void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D);
 
 // Causal grouped-query attention over packed sequences. q (N, H, D); k, v (N, KV, D);
 // out (N, H, D); lse (N, H) the log-sum-exp of each score row (for the backward pass).
@@ -29,10 +40,20 @@ void rope_inv_freq(float *inv_freq, int D, float theta);  // (D/2)
 void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int *pos,
                        int N, int H, int KV, int D, float *scratch, int max_len, int n_threads);
 
+// Recomputes the softmax from lse. Writes (does not accumulate) dq (N, H, D) and
+// dk, dv (N, KV, D). Work is split by (sequence, kv head), so no two threads write the
+// same row. seq_start (B+1) are the sequences' token offsets.
+void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                        const float *v, const float *out, const float *lse, const int *seq_start, int B, int N, int H,
+                        int KV, int D, int n_threads);
+
 // SwiGLU: out = silu(gate) * up, elementwise over n.
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n);
+// Writes dgate and dup (n) from dout.
+void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n);
 
-// x += y, elementwise over n.
-void residual_forward(float *x, const float *y, size_t n);
+// out = x + y, elementwise over n (out may alias x). Its backward is the identity:
+// the residual gradient flows to both inputs unchanged.
+void residual_forward(float *out, const float *x, const float *y, size_t n);
 
 #endif

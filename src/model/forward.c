@@ -61,18 +61,18 @@ int wmss_forward(const wmss_model *m, wmss_acts *a, const wmss_batch *b, float *
         rope_forward(q, a->pos, a->rope_inv_freq, N, H, D);
         rope_forward(k, a->pos, a->rope_inv_freq, N, KV, D);
         attention_forward(att, lse, q, k, v, a->pos, N, H, KV, D, a->scratch, a->max_tokens, a->n_threads);
-        // x_out = x + o_proj(att); the MLP adds onto x_out below.
+        // mid = x + o_proj(att)
+        float *mid = a->resid_mid + ls * N * C;
         matmul_forward(a->tmp, att, w->wo, w->bo, N, QD, C);
-        if (x_out != x) memcpy(x_out, x, (size_t)N * C * sizeof(float));
-        residual_forward(x_out, a->tmp, (size_t)N * C);
+        residual_forward(mid, x, a->tmp, (size_t)N * C);
 
-        // MLP block
-        rmsnorm_forward(ln2, ln2_rstd, x_out, w->ln2, N, C, c->rms_norm_eps);
+        // x_out = mid + down(silu(gate(ln2)) * up(ln2))
+        rmsnorm_forward(ln2, ln2_rstd, mid, w->ln2, N, C, c->rms_norm_eps);
         matmul_forward(gate, ln2, w->w_gate, NULL, N, C, I);
         matmul_forward(up, ln2, w->w_up, NULL, N, C, I);
         swiglu_forward(act, gate, up, (size_t)N * I);
         matmul_forward(a->tmp, act, w->w_down, NULL, N, I, C);
-        residual_forward(x_out, a->tmp, (size_t)N * C);
+        residual_forward(x_out, mid, a->tmp, (size_t)N * C);
     }
     const float *x_final = a->resid + (a->keep_layers ? (size_t)c->num_layers : 0) * N * C;
     rmsnorm_forward(a->final_norm, a->final_rstd, x_final, m->w.final_norm, N, C, c->rms_norm_eps);

@@ -14,3 +14,28 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, 
         rstd[i] = r;
     }
 }
+
+void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, const float *rstd,
+                      int N, int C) {
+    // y = x * r * w with r = (mean(x^2) + eps)^-1/2:
+    // dx = r * (w * dy) - x * r^3 / C * sum(w * dy * x);  dw += sum_rows dy * x * r
+    #pragma omp parallel for schedule(static)
+    for (int i = 0; i < N; i++) {
+        const float *x = inp + (size_t)i * C, *dy = dout + (size_t)i * C;
+        float *dx = dinp + (size_t)i * C, r = rstd[i], dot = 0.0f;
+        for (int c = 0; c < C; c++) dot += w[c] * dy[c] * x[c];
+        float k = dot * r * r * r / C;
+        for (int c = 0; c < C; c++) dx[c] += r * w[c] * dy[c] - k * x[c];
+    }
+    // The weight gradient reduces over rows: split by columns so threads do not collide.
+    #pragma omp parallel for schedule(static)
+    for (int c0 = 0; c0 < C; c0 += 16) {
+        int c1 = c0 + 16 < C ? c0 + 16 : C;
+        float acc[16] = {0};
+        for (int i = 0; i < N; i++) {
+            const float *x = inp + (size_t)i * C, *dy = dout + (size_t)i * C;
+            for (int c = c0; c < c1; c++) acc[c - c0] += dy[c] * x[c] * rstd[i];
+        }
+        for (int c = c0; c < c1; c++) dw[c] += acc[c - c0];
+    }
+}

@@ -23,3 +23,20 @@ void rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh
         }
     }
 }
+
+void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D) {
+    const int half = D / 2;
+    #pragma omp parallel for schedule(static)
+    for (int i = 0; i < N; i++) {
+        for (int j = 0; j < half; j++) {
+            float angle = (float)pos[i] * inv_freq[j];
+            float c = cosf(angle), s = sinf(angle);
+            for (int h = 0; h < nh; h++) {
+                float *v = dx + ((size_t)i * nh + h) * D;
+                float g1 = v[j], g2 = v[j + half];
+                v[j] = g1 * c + g2 * s;
+                v[j + half] = g2 * c - g1 * s;
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+// The fused, chunked LM-head loss over K weighted branches (DESIGN §3).
+//
+// Given each branch's final hidden states h_k (N, C), head W_k (V, C) and weight w_k,
+// it takes the cross-entropy of the mixed logits z = sum_k w_k h_k W_k^T at the
+// positions that have a target, one chunk of those positions at a time, so that the
+// full (N, V) logits never exist: peak memory is O(chunk x V). It also yields the
+// entropy and top-1 accuracy of the mixed distribution, and, when asked, dh_k and
+// dW_k. K = 1 is SFT, K = 2 is WD-JT (w = lambda, 1 - lambda), and with no gradient
+// buffers it is the forward-only scoring of WD-DS.
+#ifndef WMSS_LOSS_H
+#define WMSS_LOSS_H
+
+#include "error.h"
+
+#define WMSS_LOSS_MAX_BRANCHES 4
+
+typedef struct {
+    const float *h;   // (N, C) final normed hidden states
+    const float *W;   // (V, C) head weight
+    float weight;     // w_k
+    float *dh;        // (N, C) written: dL/dh_k (zero where no target), or NULL
+    float *dW;        // (V, C) accumulated: dL/dW_k, or NULL
+} wmss_loss_branch;
+
+typedef struct {
+    double loss_sum;     // sum over target positions of -log p(target)
+    double entropy_sum;  // sum over target positions of the entropy (nats)
+    long n_tokens;       // target positions
+    long n_correct;      // of which the argmax is the target
+} wmss_loss_stats;
+
+typedef struct {
+    int K, chunk, V, C;
+    float *z;         // (chunk, V) mixed logits, then their gradient
+    float *h;         // (K, chunk, C) gathered hidden rows
+    float *dh;        // (chunk, C)
+    int *rows;        // (max_tokens) positions with a target
+    double *row_stats;  // (chunk, 3): loss, entropy, correct
+} wmss_loss_ws;
+
+int wmss_loss_ws_create(wmss_loss_ws *ws, int K, int chunk, int V, int C, int max_tokens, wmss_error *e);
+void wmss_loss_ws_free(wmss_loss_ws *ws);
+
+// targets (N): the token each position must predict, or -1 for no loss there.
+// grad_scale: dL/d(loss at one position); 1/(target positions in the global batch)
+// gives the mean over the global batch. Stats are added to *st. tok_entropy and
+// tok_loss (N, optional) receive per-position values at target positions.
+int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int *targets, int N, float grad_scale,
+                 wmss_loss_stats *st, float *tok_entropy, float *tok_loss, wmss_error *e);
+
+#endif

@@ -1,0 +1,115 @@
+// Fused chunked LM-head loss: see loss.h.
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loss.h"
+
+int wmss_loss_ws_create(wmss_loss_ws *ws, int K, int chunk, int V, int C, int max_tokens, wmss_error *e) {
+    memset(ws, 0, sizeof *ws);
+    if (K < 1 || K > WMSS_LOSS_MAX_BRANCHES) return wmss_fail(e, "loss: %d branches (1..%d supported)", K, WMSS_LOSS_MAX_BRANCHES);
+    *ws = (wmss_loss_ws){.K = K, .chunk = chunk, .V = V, .C = C};
+    ws->z = aligned_alloc(64, ((size_t)chunk * V * sizeof(float) + 63) / 64 * 64);
+    ws->h = aligned_alloc(64, ((size_t)K * chunk * C * sizeof(float) + 63) / 64 * 64);
+    ws->dh = aligned_alloc(64, ((size_t)chunk * C * sizeof(float) + 63) / 64 * 64);
+    ws->rows = malloc((size_t)max_tokens * sizeof(int));
+    ws->row_stats = malloc((size_t)chunk * 3 * sizeof(double));
+    if (!ws->z || !ws->h || !ws->dh || !ws->rows || !ws->row_stats) {
+        wmss_loss_ws_free(ws);
+        return wmss_fail(e, "out of memory for the loss workspace (chunk %d x vocabulary %d)", chunk, V);
+    }
+    return 0;
+}
+
+void wmss_loss_ws_free(wmss_loss_ws *ws) {
+    free(ws->z);
+    free(ws->h);
+    free(ws->dh);
+    free(ws->rows);
+    free(ws->row_stats);
+    memset(ws, 0, sizeof *ws);
+}
+
+// One row of mixed logits -> loss, entropy, correctness; the row becomes
+// grad_scale * (softmax - onehot(target)) when want_grad.
+static void row_loss(float *z, int V, int target, float grad_scale, int want_grad, double *stats) {
+    float mx = z[0];
+    int arg = 0;
+    for (int v = 1; v < V; v++)
+        if (z[v] > mx) { mx = z[v]; arg = v; }
+    double sum = 0.0, pz = 0.0;
+    for (int v = 0; v < V; v++) {
+        double ev = exp((double)(z[v] - mx));
+        sum += ev;
+        pz += ev * (double)(z[v] - mx);
+    }
+    const double lse = log(sum);  // relative to mx
+    stats[0] = lse - (double)(z[target] - mx);
+    stats[1] = lse - pz / sum;  // H = lse - sum p z
+    stats[2] = arg == target;
+    if (want_grad) {
+        const float inv = (float)(1.0 / sum);
+        for (int v = 0; v < V; v++) z[v] = expf(z[v] - mx) * inv * grad_scale;
+        z[target] -= grad_scale;
+    }
+}
+
+int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int *targets, int N, float grad_scale,
+                 wmss_loss_stats *st, float *tok_entropy, float *tok_loss, wmss_error *e) {
+    if (K != ws->K) return wmss_fail(e, "loss: workspace built for %d branches, called with %d", ws->K, K);
+    const int V = ws->V, C = ws->C;
+    int n_rows = 0;
+    for (int i = 0; i < N; i++) {
+        if (targets[i] < -1 || targets[i] >= V) return wmss_fail(e, "loss: target %d at position %d outside [0, %d)", targets[i], i, V);
+        if (targets[i] >= 0) ws->rows[n_rows++] = i;
+    }
+    int want_grad = 0;
+    for (int k = 0; k < K; k++) {
+        if (br[k].dh) {
+            memset(br[k].dh, 0, (size_t)N * C * sizeof(float));
+            want_grad = 1;
+        }
+        if (br[k].dW) want_grad = 1;
+    }
+    for (int r0 = 0; r0 < n_rows; r0 += ws->chunk) {
+        const int T = n_rows - r0 < ws->chunk ? n_rows - r0 : ws->chunk;
+        const int *rows = ws->rows + r0;
+        // z (T, V) = sum_k w_k h_k[rows] W_k^T
+        for (int k = 0; k < K; k++) {
+            float *hk = ws->h + (size_t)k * ws->chunk * C;
+            #pragma omp parallel for schedule(static)
+            for (int r = 0; r < T; r++) memcpy(hk + (size_t)r * C, br[k].h + (size_t)rows[r] * C, C * sizeof(float));
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, br[k].weight, hk, C, br[k].W, C,
+                        k ? 1.0f : 0.0f, ws->z, V);
+        }
+        #pragma omp parallel for schedule(static)
+        for (int r = 0; r < T; r++)
+            row_loss(ws->z + (size_t)r * V, V, targets[rows[r]], grad_scale, want_grad, ws->row_stats + 3 * r);
+        for (int r = 0; r < T; r++) {  // serial, in order: deterministic sums
+            const double *s = ws->row_stats + 3 * r;
+            st->loss_sum += s[0];
+            st->entropy_sum += s[1];
+            st->n_correct += (long)s[2];
+            if (tok_loss) tok_loss[rows[r]] = (float)s[0];
+            if (tok_entropy) tok_entropy[rows[r]] = (float)s[1];
+        }
+        st->n_tokens += T;
+        if (!want_grad) continue;
+        // g = ws->z (T, V). dW_k += w_k g^T h_k ; dh_k[rows] = w_k g W_k
+        for (int k = 0; k < K; k++) {
+            const float *hk = ws->h + (size_t)k * ws->chunk * C;
+            if (br[k].dW)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, T, br[k].weight, ws->z, V, hk, C, 1.0f,
+                            br[k].dW, C);
+            if (br[k].dh) {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, C, V, br[k].weight, ws->z, V, br[k].W, C,
+                            0.0f, ws->dh, C);
+                #pragma omp parallel for schedule(static)
+                for (int r = 0; r < T; r++)
+                    memcpy(br[k].dh + (size_t)rows[r] * C, ws->dh + (size_t)r * C, C * sizeof(float));
+            }
+        }
+    }
+    return 0;
+}
