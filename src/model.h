@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "safetensors.h"
 
 // How a parameter is initialized (as transformers' _init_weights does).
 typedef enum { WMSS_INIT_NORMAL, WMSS_INIT_ONES, WMSS_INIT_ZEROS } wmss_init_kind;
@@ -57,6 +58,10 @@ typedef struct {
 
 int wmss_layout_build(const wmss_config *c, wmss_layout *lo, wmss_error *e);
 void wmss_layout_free(wmss_layout *lo);
+// Describes the tensors of a buffer laid out by lo for the safetensors writer, each name
+// prefixed by `prefix` ("" for the plain Hugging Face names). One allocation: free() it.
+wmss_st_out *wmss_layout_describe(const wmss_layout *lo, const float *base, wmss_dtype dtype, const char *prefix,
+                                  wmss_error *e);
 // Points w's views into base (a buffer of lo->n_floats floats). w->layers is
 // allocated here and freed by wmss_weights_free.
 int wmss_weights_bind(const wmss_config *c, const wmss_layout *lo, float *base, wmss_weights *w, wmss_error *e);

@@ -108,3 +108,20 @@ void wmss_weights_free(wmss_weights *w) {
     free(w->layers);
     w->layers = NULL;
 }
+
+wmss_st_out *wmss_layout_describe(const wmss_layout *lo, const float *base, wmss_dtype dtype, const char *prefix,
+                                  wmss_error *e) {
+    const size_t name_cap = sizeof lo->specs[0].name + strlen(prefix) + 1;
+    wmss_st_out *outs = wmss_malloc(lo->n_specs * (sizeof *outs + name_cap), e);
+    if (!outs) return NULL;
+    char *names = (char *)(outs + lo->n_specs);
+    for (int i = 0; i < lo->n_specs; i++) {
+        const wmss_param_spec *s = &lo->specs[i];
+        char *name = names + (size_t)i * name_cap;
+        snprintf(name, name_cap, "%s%s", prefix, s->name);
+        outs[i] = (wmss_st_out){.name = name, .dtype = dtype, .ndim = s->ndim, .values = base + s->offset};
+        outs[i].shape[0] = s->shape[0];
+        outs[i].shape[1] = s->shape[1];
+    }
+    return outs;
+}

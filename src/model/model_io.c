@@ -122,14 +122,8 @@ int wmss_model_save(const wmss_model *m, const char *dir, const wmss_save_opts *
     if (!wmss_dtype_is_float(o->dtype)) return wmss_fail(e, "%s: can only save float32, bfloat16 or float16", dir);
     if (wmss_mkdir_p(dir, e)) return -1;
     const wmss_layout *lo = &m->layout;
-    wmss_st_out *outs = wmss_calloc(lo->n_specs, sizeof *outs, e);
+    wmss_st_out *outs = wmss_layout_describe(lo, m->params, o->dtype, "", e);
     if (!outs) return -1;
-    for (int i = 0; i < lo->n_specs; i++) {
-        const wmss_param_spec *s = &lo->specs[i];
-        outs[i] = (wmss_st_out){.name = s->name, .dtype = o->dtype, .ndim = s->ndim, .values = m->params + s->offset};
-        outs[i].shape[0] = s->shape[0];
-        outs[i].shape[1] = s->shape[1];
-    }
     char path[4096];
     int rc = wmss_checkpoint_write(dir, outs, lo->n_specs, o->max_shard_bytes, e);
     free(outs);

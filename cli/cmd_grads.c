@@ -1,0 +1,85 @@
+// wmss grads: loss and parameter gradients of a model (or of the mixed logits of a
+// strong and a weak model) over a whole data file taken as one batch. The debug hook
+// the gradient parity tests use.
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "args.h"
+#include "commands.h"
+#include "data_setup.h"
+#include "engine.h"
+
+static int write_grads(const wmss_branch *b, const char *path, wmss_error *e) {
+    const wmss_layout *lo = &b->model->layout;
+    wmss_st_out *outs = wmss_layout_describe(lo, b->grad, WMSS_F32, "", e);
+    if (!outs) return -1;
+    int rc = wmss_st_write(path, outs, lo->n_specs, e);
+    free(outs);
+    return rc;
+}
+
+int cmd_grads(int argc, char **argv) {
+    const char *model_dir = NULL, *weak_dir = NULL, *data = NULL, *out = NULL, *out_weak = NULL, *lambda_s = "0.5";
+    const char *max_len_s = "0", *chunk_s = "256";
+    data_flags df = {0};
+    int done;
+    const cli_opt opts[] = {
+        {"--model", "DIR", "the (strong) model directory (required)", &model_dir, NULL},
+        {"--weak", "DIR", "a weak model: the loss is on lambda*z_strong + (1-lambda)*z_weak", &weak_dir, NULL},
+        {"--lambda", "L", "mixing weight of the strong model (default 0.5)", &lambda_s, NULL},
+        {"--data", "FILE", "JSONL data (required)", &data, NULL},
+        {"--out", "FILE", "gradients of the (strong) model as float32 safetensors (required)", &out, NULL},
+        {"--out-weak", "FILE", "gradients of the weak model", &out_weak, NULL},
+        {"--max-len", "N", "truncate examples to N tokens (default: no limit)", &max_len_s, NULL},
+        {"--loss-chunk", "N", "token rows per loss chunk (default 256)", &chunk_s, NULL},
+        {"--chat-template", "NAME", "auto (default) or a family name", &df.chat_template, NULL},
+        {"--bad-data", "stop|skip", "what to do with malformed lines (default stop)", &df.bad_data, NULL},
+    };
+    int rc = cli_parse("grads", "--model DIR [--weak DIR --lambda L] --data FILE --out FILE", argc, argv, opts,
+                       sizeof opts / sizeof opts[0], &done);
+    if (done) return rc;
+    if (!model_dir || !data || !out || (out_weak && !weak_dir)) {
+        fprintf(stderr, "wmss grads: --model, --data and --out are required (--out-weak needs --weak)\n");
+        return 2;
+    }
+    double lambda;
+    long max_len, chunk;
+    if (cli_double("--lambda", lambda_s, &lambda) || cli_int("--max-len", max_len_s, 0, 1 << 24, &max_len) ||
+        cli_int("--loss-chunk", chunk_s, 1, 1 << 20, &chunk))
+        return 2;
+    df.max_len = (int)max_len;
+    wmss_error e = {{0}};
+    wmss_model strong = {0}, weak = {0};
+    data_setup d = {0};
+    wmss_engine en = {0};
+    rc = 1;
+    if (wmss_model_load(model_dir, &strong, &e) || (weak_dir && wmss_model_load(weak_dir, &weak, &e)) ||
+        data_setup_load(&d, model_dir, NULL, data, &df, strong.cfg.vocab_size, &e))
+        goto end;
+    int *idx = malloc(d.ds.n * sizeof *idx);
+    if (!idx) { wmss_fail(&e, "out of memory"); goto end; }
+    long targets = 0;
+    for (int i = 0; i < d.ds.n; i++) {
+        idx[i] = i;
+        targets += d.ds.n_targets[i];
+    }
+    wmss_branch_spec spec[2] = {{&strong, weak_dir ? (float)lambda : 1.0f, 1}, {&weak, (float)(1.0 - lambda), 1}};
+    wmss_loss_stats st = {0};
+    if (wmss_engine_create(&en, spec, weak_dir ? 2 : 1, (int)d.ds.n_tokens, d.ds.n, (int)chunk, &e) ||
+        wmss_engine_accumulate(&en, &d.ds, idx, d.ds.n, (float)(1.0 / targets), &st, NULL, &e)) {
+        free(idx);
+        goto end;
+    }
+    free(idx);
+    if (write_grads(&en.br[0], out, &e) || (out_weak && write_grads(&en.br[1], out_weak, &e))) goto end;
+    printf("{\"loss\": %.9g, \"tokens\": %ld, \"entropy\": %.9g, \"accuracy\": %.9g}\n", st.loss_sum / st.n_tokens,
+           st.n_tokens, st.entropy_sum / st.n_tokens, (double)st.n_correct / st.n_tokens);
+    rc = 0;
+end:
+    if (rc) fprintf(stderr, "wmss grads: %s\n", e.msg);
+    wmss_engine_free(&en);
+    data_setup_free(&d);
+    wmss_model_free(&strong);
+    wmss_model_free(&weak);
+    return rc;
+}

@@ -1,0 +1,48 @@
+// The step engine: K model branches forwarded on the same micro-batch, one fused loss
+// over their mixed logits, and the backward pass of each trainable branch.
+// K = 1 is SFT; K = 2 is WD-JT (strong and weak, weights lambda and 1 - lambda).
+#ifndef WMSS_ENGINE_H
+#define WMSS_ENGINE_H
+
+#include "dataset.h"
+#include "loss.h"
+#include "model.h"
+
+typedef struct {
+    wmss_model *model;   // borrowed
+    float weight;        // w_k in z = sum_k w_k z_k
+    int trainable;       // frozen branches are forwarded only
+    float *grad;         // (model->layout.n_floats) gradient buffer, NULL when frozen
+    wmss_weights gw;     // named views into grad
+    wmss_acts acts;
+    wmss_grad_acts gacts;
+} wmss_branch;
+
+typedef struct {
+    int K;
+    wmss_branch br[WMSS_LOSS_MAX_BRANCHES];
+    wmss_loss_ws ws;
+    int max_tokens, max_seqs;
+    int *ids, *start, *targets;  // (max_tokens), (max_seqs + 1), (max_tokens)
+} wmss_engine;
+
+typedef struct {
+    wmss_model *model;
+    float weight;
+    int trainable;
+} wmss_branch_spec;
+
+// max_tokens / max_seqs bound a micro-batch. loss_chunk: token rows per loss chunk.
+int wmss_engine_create(wmss_engine *en, const wmss_branch_spec *spec, int K, int max_tokens, int max_seqs,
+                       int loss_chunk, wmss_error *e);
+void wmss_engine_free(wmss_engine *en);
+void wmss_engine_zero_grad(wmss_engine *en);
+
+// Forward, loss and backward over examples idx[0..n) of ds as one packed micro-batch.
+// Gradients accumulate, scaled by grad_scale (1 / target tokens of the global batch
+// gives the global batch's mean loss). Loss statistics are added to st; ex_entropy
+// (n, optional) receives each example's mean entropy over its target positions.
+int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,
+                           wmss_loss_stats *st, double *ex_entropy, wmss_error *e);
+
+#endif

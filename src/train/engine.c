@@ -1,0 +1,120 @@
+// The step engine: see engine.h.
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+int wmss_engine_create(wmss_engine *en, const wmss_branch_spec *spec, int K, int max_tokens, int max_seqs,
+                       int loss_chunk, wmss_error *e) {
+    memset(en, 0, sizeof *en);
+    if (K < 1 || K > WMSS_LOSS_MAX_BRANCHES) return wmss_fail(e, "engine: %d branches", K);
+    const wmss_config *c0 = &spec[0].model->cfg;
+    for (int k = 1; k < K; k++) {
+        const wmss_config *ck = &spec[k].model->cfg;
+        if (ck->vocab_size != c0->vocab_size || ck->hidden_size != c0->hidden_size)
+            return wmss_fail(e, "models to mix must share vocabulary and hidden size (%d/%d vs %d/%d)", ck->vocab_size,
+                             ck->hidden_size, c0->vocab_size, c0->hidden_size);
+    }
+    en->K = K;
+    en->max_tokens = max_tokens;
+    en->max_seqs = max_seqs;
+    en->ids = malloc((size_t)max_tokens * sizeof(int));
+    en->targets = malloc((size_t)max_tokens * sizeof(int));
+    en->start = malloc(((size_t)max_seqs + 1) * sizeof(int));
+    if (!en->ids || !en->targets || !en->start) {
+        wmss_engine_free(en);
+        return wmss_fail(e, "out of memory");
+    }
+    for (int k = 0; k < K; k++) {
+        wmss_branch *b = &en->br[k];
+        b->model = spec[k].model;
+        b->weight = spec[k].weight;
+        b->trainable = spec[k].trainable;
+        const wmss_config *c = &b->model->cfg;
+        int rc = wmss_acts_create(c, max_tokens, b->trainable, &b->acts, e);
+        if (!rc && b->trainable) {
+            rc = wmss_grad_acts_create(c, max_tokens, &b->gacts, e);
+            b->grad = rc ? NULL : calloc(b->model->layout.n_floats, sizeof(float));
+            if (!rc && !b->grad) rc = wmss_fail(e, "out of memory for gradients");
+            if (!rc) rc = wmss_weights_bind(c, &b->model->layout, b->grad, &b->gw, e);
+        }
+        if (rc) {
+            wmss_engine_free(en);
+            return -1;
+        }
+    }
+    if (wmss_loss_ws_create(&en->ws, K, loss_chunk, c0->vocab_size, c0->hidden_size, max_tokens, e)) {
+        wmss_engine_free(en);
+        return -1;
+    }
+    return 0;
+}
+
+void wmss_engine_free(wmss_engine *en) {
+    for (int k = 0; k < en->K; k++) {
+        wmss_branch *b = &en->br[k];
+        wmss_acts_free(&b->acts);
+        wmss_grad_acts_free(&b->gacts);
+        wmss_weights_free(&b->gw);
+        free(b->grad);
+    }
+    wmss_loss_ws_free(&en->ws);
+    free(en->ids);
+    free(en->targets);
+    free(en->start);
+    memset(en, 0, sizeof *en);
+}
+
+void wmss_engine_zero_grad(wmss_engine *en) {
+    for (int k = 0; k < en->K; k++)
+        if (en->br[k].grad) memset(en->br[k].grad, 0, en->br[k].model->layout.n_floats * sizeof(float));
+}
+
+int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,
+                           wmss_loss_stats *st, double *ex_entropy, wmss_error *e) {
+    if (n > en->max_seqs) return wmss_fail(e, "micro-batch of %d sequences exceeds %d", n, en->max_seqs);
+    // Pack the examples; targets[t] = the next token where it is a completion token.
+    int N = 0;
+    en->start[0] = 0;
+    for (int s = 0; s < n; s++) {
+        const int i = idx[s], len = wmss_example_len(ds, i);
+        if (N + len > en->max_tokens) return wmss_fail(e, "micro-batch of more than %d tokens", en->max_tokens);
+        const int32_t *ids = ds->ids + ds->offset[i];
+        const uint8_t *mask = ds->mask + ds->offset[i];
+        for (int t = 0; t < len; t++) {
+            en->ids[N + t] = ids[t];
+            en->targets[N + t] = t + 1 < len && mask[t + 1] ? ids[t + 1] : -1;
+        }
+        N += len;
+        en->start[s + 1] = N;
+    }
+    wmss_batch batch = {.ids = en->ids, .start = en->start, .B = n};
+    wmss_loss_branch lb[WMSS_LOSS_MAX_BRANCHES];
+    for (int k = 0; k < en->K; k++) {
+        wmss_branch *b = &en->br[k];
+        if (wmss_forward(b->model, &b->acts, &batch, NULL, e)) return -1;
+        lb[k] = (wmss_loss_branch){
+            .h = b->acts.final_norm,
+            .W = b->model->w.lm_head,
+            .weight = b->weight,
+            .dh = b->trainable ? b->gacts.d_final : NULL,
+            .dW = b->trainable ? b->gw.lm_head : NULL,
+        };
+    }
+    float *tok_entropy = NULL;
+    if (ex_entropy && !(tok_entropy = malloc((size_t)N * sizeof(float)))) return wmss_fail(e, "out of memory");
+    int rc = wmss_lm_loss(&en->ws, lb, en->K, en->targets, N, grad_scale, st, tok_entropy, NULL, e);
+    if (!rc && ex_entropy)
+        for (int s = 0; s < n; s++) {
+            double sum = 0.0;
+            int cnt = 0;
+            for (int t = en->start[s]; t < en->start[s + 1]; t++)
+                if (en->targets[t] >= 0) { sum += tok_entropy[t]; cnt++; }
+            ex_entropy[s] = cnt ? sum / cnt : 0.0;
+        }
+    free(tok_entropy);
+    if (rc) return -1;
+    for (int k = 0; k < en->K; k++)
+        if (en->br[k].trainable) wmss_backward(en->br[k].model, &en->br[k].acts, &en->br[k].gacts, &batch, &en->br[k].gw);
+    return 0;
+}
