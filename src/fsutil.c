@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,23 @@ int wmss_file_exists(const char *path) {
 int wmss_is_dir(const char *path) {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st; (void)flag; (void)ftw;
+    return remove(path);
+}
+
+int wmss_remove_tree(const char *path, wmss_error *e) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return 0;
+    if (nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return wmss_fail(e, "%s: cannot remove: %s", path, strerror(errno));
+    return 0;
+}
+
+int wmss_rename_dir(const char *from, const char *to, wmss_error *e) {
+    if (rename(from, to) != 0) return wmss_fail(e, "cannot rename %s to %s: %s", from, to, strerror(errno));
+    fsync_dir_of(to);
+    return 0;
 }

@@ -33,6 +33,11 @@ int wmss_copy_file(const char *src, const char *dst, wmss_error *e);
 // Creates a directory (and its parents) if it does not exist.
 int wmss_mkdir_p(const char *path, wmss_error *e);
 
+// Removes a directory tree (like rm -r). Missing paths are not an error.
+int wmss_remove_tree(const char *path, wmss_error *e);
+// Renames a directory into place and fsyncs the parent directory.
+int wmss_rename_dir(const char *from, const char *to, wmss_error *e);
+
 int wmss_file_exists(const char *path);
 int wmss_is_dir(const char *path);
 

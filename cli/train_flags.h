@@ -1,0 +1,32 @@
+// The training flags shared by `wmss sft` and `wmss joint`: declared once, parsed once.
+#ifndef WMSS_TRAIN_FLAGS_H
+#define WMSS_TRAIN_FLAGS_H
+
+#include "args.h"
+#include "data_setup.h"
+#include "trainer.h"
+
+typedef struct {
+    const char *data, *out, *epochs, *lr, *warmup_ratio, *warmup_steps, *schedule, *batch, *micro_batch, *max_len;
+    const char *max_grad_norm, *weight_decay, *seed, *save_every, *keep, *log_every, *dtype, *loss_chunk;
+    const char *beta1, *beta2, *eps;
+    int resume, no_shuffle, overwrite;
+    data_flags df;
+} train_flags;
+
+#define TRAIN_FLAG_COUNT 28
+
+// Fills defaults and writes the option table (TRAIN_FLAG_COUNT entries) into opts;
+// returns the number written.
+int train_flags_opts(train_flags *tf, cli_opt *opts);
+// Checks and converts the values into o (save_dtype and copy_from left to the caller).
+// Returns 0, or 2 after printing a usage error.
+int train_flags_finish(const char *cmd, train_flags *tf, wmss_train_opts *o, int *loss_chunk);
+// Refuses to train into a directory that already holds a model or checkpoints unless
+// --resume or --overwrite says so. Returns 0 or 1 after printing why.
+int train_flags_check_out(const char *cmd, const train_flags *tf);
+
+// Installs SIGINT/SIGTERM handlers that set *flag (a second signal ends the process).
+void train_install_stop_handler(volatile sig_atomic_t *flag);
+
+#endif

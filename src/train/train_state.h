@@ -1,0 +1,32 @@
+// Training checkpoints: OUT/checkpoint-STEP/ holds branch 0's model directory (loadable
+// as is), the other saved branches in subdirectories, each branch's float32 master
+// weights and AdamW moments (optimizer-K.safetensors), and trainer_state.json (step,
+// schedule, data order). Written to a hidden temporary directory and renamed into
+// place, so a crash mid-write leaves the previous checkpoint intact.
+#ifndef WMSS_TRAIN_STATE_H
+#define WMSS_TRAIN_STATE_H
+
+#include <cjson/cJSON.h>
+
+#include "engine.h"
+#include "optim.h"
+#include "trainer.h"
+
+typedef struct {
+    long step, total_steps, steps_per_epoch, warmup;
+    int epochs, batch, n_examples, branches, shuffle;
+    unsigned long long seed;
+    const char *command;
+} wmss_train_state;
+
+int wmss_checkpoint_save(const wmss_engine *en, const wmss_adamw *opt, const wmss_train_state *st,
+                         const wmss_train_opts *o, wmss_error *e);
+// Finds the newest complete checkpoint in out_dir; *step = -1 when there is none.
+int wmss_checkpoint_latest(const char *out_dir, long *step, char *path, size_t cap, wmss_error *e);
+// Restores branches' weights and optimizer state; checks that the run's settings match.
+int wmss_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
+                            long *step, wmss_error *e);
+// Removes all but the newest `keep` checkpoints (and stale temporary directories).
+void wmss_checkpoint_prune(const char *out_dir, int keep);
+
+#endif

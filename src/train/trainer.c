@@ -1,0 +1,195 @@
+// The training loop: see trainer.h.
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "rng.h"
+#include "train_state.h"
+#include "trainer.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// The example order of an epoch: a seeded permutation (or file order).
+static void epoch_order(int *order, int n, uint64_t seed, int epoch, int shuffle) {
+    for (int i = 0; i < n; i++) order[i] = i;
+    if (!shuffle) return;
+    wmss_rng r;
+    wmss_rng_seed(&r, seed * 0x9E3779B97F4A7C15ull + (uint64_t)epoch);
+    for (int i = n - 1; i > 0; i--) {
+        int j = (int)(wmss_rng_next(&r) % (uint64_t)(i + 1));
+        int t = order[i]; order[i] = order[j]; order[j] = t;
+    }
+}
+
+// Longest first, so that micro-batches hold sequences of similar length.
+static int by_length_desc(const void *a, const void *b, void *ctx) {
+    const wmss_dataset *ds = ctx;
+    int x = *(const int *)a, y = *(const int *)b;
+    int lx = wmss_example_len(ds, x), ly = wmss_example_len(ds, y);
+    return lx != ly ? ly - lx : x - y;
+}
+
+// Rewrites metrics.jsonl keeping only the lines of steps <= step (on resume).
+static int trim_metrics(const char *path, long step, wmss_error *e) {
+    if (!wmss_file_exists(path)) return 0;
+    char *text;
+    size_t len;
+    if (wmss_read_file(path, &text, &len, e)) return -1;
+    size_t keep = 0;
+    for (char *line = text; line < text + len;) {
+        char *nl = memchr(line, '\n', text + len - line);
+        size_t ll = nl ? (size_t)(nl - line) + 1 : (size_t)(text + len - line);
+        long s;
+        if (sscanf(line, "{\"step\": %ld", &s) == 1 && s <= step) {
+            memmove(text + keep, line, ll);
+            keep += ll;
+        }
+        line += ll;
+    }
+    int rc = wmss_write_file_atomic(path, text, keep, e);
+    free(text);
+    return rc;
+}
+
+static void fmt_duration(char *buf, size_t cap, double s) {
+    long t = (long)(s + 0.5);
+    if (t >= 3600) snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else snprintf(buf, cap, "%ld:%02ld", t / 60, t % 60);
+}
+
+int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o, wmss_train_result *res,
+               wmss_error *e) {
+    memset(res, 0, sizeof *res);
+    const int n = ds->n, B = o->batch < n ? o->batch : n, M = o->micro_batch;
+    const long steps_per_epoch = (n + B - 1) / B, total = steps_per_epoch * o->epochs;
+    const long warmup = o->warmup_steps >= 0 ? o->warmup_steps : (long)ceil(o->warmup_ratio * (double)total);
+    wmss_train_state st = {.step = 0, .total_steps = total, .steps_per_epoch = steps_per_epoch, .warmup = warmup,
+                           .epochs = o->epochs, .batch = B, .n_examples = n, .branches = en->K,
+                           .shuffle = o->shuffle, .seed = o->seed, .command = o->command};
+    wmss_adamw opt[WMSS_LOSS_MAX_BRANCHES] = {0};
+    int *order = malloc(n * sizeof *order), *stepx = malloc(B * sizeof *stepx);
+    char metrics_path[4200];
+    snprintf(metrics_path, sizeof metrics_path, "%s/metrics.jsonl", o->out_dir);
+    FILE *metrics = NULL;
+    int rc = 0;
+    if (!order || !stepx) rc = wmss_fail(e, "out of memory");
+    for (int k = 0; k < en->K && !rc; k++)
+        if (en->br[k].trainable) rc = wmss_adamw_create(&opt[k], en->br[k].model->layout.n_floats, e);
+    if (!rc) rc = wmss_mkdir_p(o->out_dir, e);
+    long start_step = 0;
+    if (!rc && o->resume) {
+        char path[4400];
+        long found;
+        rc = wmss_checkpoint_latest(o->out_dir, &found, path, sizeof path, e);
+        if (!rc && found < 0) rc = wmss_fail(e, "%s: --resume given but there is no checkpoint to resume from", o->out_dir);
+        if (!rc) rc = wmss_checkpoint_restore(path, en, opt, &st, &start_step, e);
+        if (!rc) rc = trim_metrics(metrics_path, start_step, e);
+        if (!rc) fprintf(stderr, "resuming from %s (step %ld of %ld)\n", path, start_step, total);
+    } else if (!rc) {
+        unlink(metrics_path);
+    }
+    if (!rc && !(metrics = fopen(metrics_path, "a"))) rc = wmss_fail(e, "%s: cannot open for writing", metrics_path);
+    const int tty = isatty(fileno(stderr));
+    const int log_every = o->log_every > 0 ? o->log_every : (int)(total / 50 > 1 ? total / 50 : 1);
+    const double t_start = now_s();
+    long step = start_step;
+    int cur_epoch = -1;
+    for (; step < total && !rc; step++) {
+        const int epoch = (int)(step / steps_per_epoch);
+        if (epoch != cur_epoch) {
+            epoch_order(order, n, o->seed, epoch, o->shuffle);
+            cur_epoch = epoch;
+        }
+        const long s_in_epoch = step % steps_per_epoch;
+        const int first = (int)(s_in_epoch * B), count = first + B <= n ? B : n - first;
+        memcpy(stepx, order + first, count * sizeof *stepx);
+        qsort_r(stepx, count, sizeof *stepx, by_length_desc, (void *)ds);
+        long targets = 0, tokens = 0;
+        for (int i = 0; i < count; i++) {
+            targets += ds->n_targets[stepx[i]];
+            tokens += wmss_example_len(ds, stepx[i]);
+        }
+        const double t0 = now_s();
+        wmss_engine_zero_grad(en);
+        wmss_loss_stats ls = {0};
+        for (int m0 = 0; m0 < count && !rc; m0 += M)
+            rc = wmss_engine_accumulate(en, ds, stepx + m0, count - m0 < M ? count - m0 : M, (float)(1.0 / targets), &ls,
+                                        NULL, e);
+        if (rc) break;
+        // Clip over the joint parameter set of all trainable branches.
+        double sq = 0.0;
+        for (int k = 0; k < en->K; k++)
+            if (en->br[k].trainable) sq += wmss_sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
+        const double norm = sqrt(sq);
+        const float coef = wmss_clip_coef(norm, o->max_grad_norm);
+        const double lr = wmss_lr_at(o->schedule, o->lr, step, warmup, total);
+        for (int k = 0; k < en->K; k++) {
+            wmss_branch *b = &en->br[k];
+            if (!b->trainable) continue;
+            if (coef < 1.0f) wmss_scale(b->grad, b->model->layout.n_floats, coef);
+            wmss_adamw_step(&opt[k], &b->model->layout, b->model->params, b->grad, (float)lr, &o->adam);
+        }
+        const double dt = now_s() - t0;
+        const double loss = ls.loss_sum / ls.n_tokens;
+        res->last_loss = loss;
+        fprintf(metrics,
+                "{\"step\": %ld, \"epoch\": %.4f, \"loss\": %.7g, \"lr\": %.7g, \"grad_norm\": %.7g, \"tokens_per_s\": %.1f, "
+                "\"entropy\": %.7g, \"token_accuracy\": %.7g, \"tokens\": %ld, \"trained_tokens\": %ld, \"time_s\": %.3f}\n",
+                step + 1, (double)(step + 1) / steps_per_epoch, loss, lr, norm, tokens / dt, ls.entropy_sum / ls.n_tokens,
+                (double)ls.n_correct / ls.n_tokens, tokens, ls.n_tokens, now_s() - t_start);
+        fflush(metrics);
+        const double elapsed = now_s() - t_start, eta = elapsed / (step + 1 - start_step) * (total - step - 1);
+        char eta_s[32];
+        fmt_duration(eta_s, sizeof eta_s, eta);
+        if (tty)
+            fprintf(stderr, "\r[%3d%%] step %ld/%ld  epoch %.2f  loss %.4f  lr %.2e  %.0f tok/s  ETA %s   ",
+                    (int)(100 * (step + 1) / total), step + 1, total, (double)(step + 1) / steps_per_epoch, loss, lr,
+                    tokens / dt, eta_s);
+        else if ((step + 1) % log_every == 0 || step + 1 == total)
+            fprintf(stderr, "step %ld/%ld epoch %.2f loss %.4f grad_norm %.3f lr %.3g tok/s %.0f ETA %s\n", step + 1,
+                    total, (double)(step + 1) / steps_per_epoch, loss, norm, lr, tokens / dt, eta_s);
+        st.step = step + 1;
+        const int interrupted = o->stop && *o->stop;
+        if (interrupted || (o->save_every > 0 && st.step % o->save_every == 0 && st.step < total)) {
+            rc = wmss_checkpoint_save(en, opt, &st, o, e);
+            if (!rc) wmss_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
+            if (!rc && interrupted) {
+                if (tty) fprintf(stderr, "\n");
+                fprintf(stderr, "interrupted: checkpoint written at step %ld; continue with --resume\n", st.step);
+                res->interrupted = 1;
+                step++;
+                break;
+            }
+        }
+    }
+    if (tty && step > start_step) fprintf(stderr, "\n");
+    res->steps_done = step;
+    if (!rc && !res->interrupted) {
+        // The final models, as ordinary model directories.
+        for (int k = 0; k < en->K && !rc; k++) {
+            if (!o->save_branch[k]) continue;
+            char dir[4200];
+            if (o->branch_dir[k]) snprintf(dir, sizeof dir, "%s/%s", o->out_dir, o->branch_dir[k]);
+            else snprintf(dir, sizeof dir, "%s", o->out_dir);
+            wmss_save_opts so = {.dtype = o->save_dtype[k], .copy_from = o->copy_from[k]};
+            rc = wmss_model_save(en->br[k].model, dir, &so, e);
+        }
+        if (!rc && o->save_every > 0) {  // a final checkpoint keeps the run resumable / extendable
+            rc = wmss_checkpoint_save(en, opt, &st, o, e);
+            if (!rc) wmss_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
+        }
+    }
+    if (metrics) fclose(metrics);
+    for (int k = 0; k < en->K; k++) wmss_adamw_free(&opt[k]);
+    free(order);
+    free(stepx);
+    return rc;
+}

@@ -1,0 +1,47 @@
+// The training loop over a step engine: epochs of shuffled global batches split into
+// micro-batches, gradient accumulation, clipping over all trainable branches, AdamW,
+// the learning-rate schedule, metrics, progress, checkpoints and resume.
+#ifndef WMSS_TRAINER_H
+#define WMSS_TRAINER_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "engine.h"
+#include "optim.h"
+
+typedef struct {
+    int epochs;
+    double lr;
+    double warmup_ratio;        // used when warmup_steps < 0
+    long warmup_steps;
+    wmss_schedule schedule;
+    int batch;                  // sequences per optimizer step (global batch)
+    int micro_batch;            // sequences per forward/backward
+    double max_grad_norm;       // 0 = no clipping
+    wmss_adamw_hparams adam;
+    uint64_t seed;
+    int shuffle;
+    int save_every;             // optimizer steps between checkpoints (0 = only at the end)
+    int keep_checkpoints;       // newest checkpoints kept
+    int log_every;              // optimizer steps between plain log lines (0 = auto)
+    const char *out_dir;
+    int resume;
+    wmss_dtype save_dtype[WMSS_LOSS_MAX_BRANCHES];  // per branch
+    const char *copy_from[WMSS_LOSS_MAX_BRANCHES];  // tokenizer files to copy with each branch
+    int save_branch[WMSS_LOSS_MAX_BRANCHES];        // write the branch's model at the end
+    const char *branch_dir[WMSS_LOSS_MAX_BRANCHES]; // where: NULL = out_dir itself, else out_dir/NAME
+    const char *command;        // "sft" / "joint": recorded in the state
+    volatile sig_atomic_t *stop;  // set by a signal handler: checkpoint and stop
+} wmss_train_opts;
+
+typedef struct {
+    long steps_done;
+    int interrupted;            // stopped by *stop after writing a checkpoint
+    double last_loss;
+} wmss_train_result;
+
+int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o, wmss_train_result *res,
+               wmss_error *e);
+
+#endif
