@@ -41,6 +41,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Benchmarks (not run by the test suite): make bench, then build/bench/bench_*
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libwmss.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libwmss.a $(LDLIBS)
+
 # libFuzzer targets (clang): make fuzz, then e.g. build-fuzz/fuzz_safetensors -max_total_time=300
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_LIB := $(sort $(wildcard src/*.c src/io/*.c src/model/*.c src/ops/*.c))
@@ -52,5 +59,5 @@ build-fuzz/%: fuzz/%.c $(FUZZ_LIB)
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all clean fuzz
+.PHONY: all clean fuzz bench
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

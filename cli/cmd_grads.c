@@ -66,7 +66,7 @@ int cmd_grads(int argc, char **argv) {
     wmss_branch_spec spec[2] = {{&strong, weak_dir ? (float)lambda : 1.0f, 1}, {&weak, (float)(1.0 - lambda), 1}};
     wmss_loss_stats st = {0};
     if (wmss_engine_create(&en, spec, weak_dir ? 2 : 1, (int)d.ds.n_tokens, d.ds.n, (int)chunk, &e) ||
-        wmss_engine_accumulate(&en, &d.ds, idx, d.ds.n, (float)(1.0 / targets), &st, NULL, &e)) {
+        wmss_engine_accumulate(&en, &d.ds, idx, d.ds.n, (float)(1.0 / targets), &st, NULL, NULL, &e)) {
         free(idx);
         goto end;
     }

@@ -10,5 +10,7 @@ int cmd_inspect(int argc, char **argv);
 int cmd_chat_format(int argc, char **argv);
 int cmd_grads(int argc, char **argv);
 int cmd_sft(int argc, char **argv);
+int cmd_prepare(int argc, char **argv);
+int cmd_joint(int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const command COMMANDS[] = {
     {"chat-format", cmd_chat_format, "render a conversation with a tokenizer's chat template"},
     {"grads", cmd_grads, "loss and gradients over a data file as one batch (debug hook)"},
     {"sft", cmd_sft, "supervised fine-tuning: completion-only loss, AdamW, checkpoints, resume"},
+    {"prepare", cmd_prepare, "tokenize training data as sft will (input_ids + completion_mask JSONL)"},
+    {"joint", cmd_joint, "WD-JT: train weak and strong together on mixed logits"},
 };
 
 static void usage(FILE *f) {

@@ -130,3 +130,39 @@ void train_install_stop_handler(volatile sig_atomic_t *flag) {
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
 }
+
+int train_run(const char *cmd, train_flags *tf, wmss_train_opts *o, int loss_chunk, const wmss_branch_spec *spec, int K,
+              const char *data_dir) {
+    wmss_error e = {{0}};
+    data_setup d = {0};
+    wmss_engine en = {0};
+    int rc = 1;
+    if (data_setup_load(&d, data_dir, NULL, tf->data, &tf->df, spec[0].model->cfg.vocab_size, &e)) goto end;
+    for (int k = 0; k < K; k++) {
+        o->save_dtype[k] = spec[k].model->cfg.torch_dtype;
+        if (tf->dtype) {
+            int t = wmss_dtype_from_torch_name(tf->dtype);
+            if (t < 0) {
+                wmss_fail(&e, "--dtype must be float32, bfloat16 or float16");
+                goto end;
+            }
+            o->save_dtype[k] = (wmss_dtype)t;
+        }
+    }
+    int max_len = 0;
+    for (int i = 0; i < d.ds.n; i++)
+        if (wmss_example_len(&d.ds, i) > max_len) max_len = wmss_example_len(&d.ds, i);
+    if (wmss_engine_create(&en, spec, K, max_len * o->micro_batch, o->micro_batch, loss_chunk, &e)) goto end;
+    volatile sig_atomic_t stop = 0;
+    o->stop = &stop;
+    train_install_stop_handler(&stop);
+    wmss_train_result res;
+    if (wmss_train(&en, &d.ds, o, &res, &e)) goto end;
+    if (!res.interrupted) fprintf(stderr, "wrote %s (%ld steps, last loss %.4f)\n", tf->out, res.steps_done, res.last_loss);
+    rc = res.interrupted ? 130 : 0;
+end:
+    if (rc == 1) fprintf(stderr, "wmss %s: %s\n", cmd, e.msg);
+    wmss_engine_free(&en);
+    data_setup_free(&d);
+    return rc;
+}

@@ -29,4 +29,11 @@ int train_flags_check_out(const char *cmd, const train_flags *tf);
 // Installs SIGINT/SIGTERM handlers that set *flag (a second signal ends the process).
 void train_install_stop_handler(volatile sig_atomic_t *flag);
 
+// The part `wmss sft` and `wmss joint` share: read the data with branch 0's tokenizer
+// (from data_dir), size the engine, train with Ctrl-C handling, report. o's per-branch
+// fields (copy_from, save_branch, branch_dir) are the caller's; save dtypes come from
+// --dtype or each model's stored dtype. Returns the process exit status.
+int train_run(const char *cmd, train_flags *tf, wmss_train_opts *o, int loss_chunk, const wmss_branch_spec *spec, int K,
+              const char *data_dir);
+
 #endif

@@ -45,6 +45,9 @@ typedef struct {
     int32_t *ids;          // all examples' tokens, one after another
     uint8_t *mask;         // 1 where the token is a training target
     int *line;             // (n) 1-based source line of each example
+    int *record;           // (n) 0-based index among the file's non-blank lines (the
+                           // example's index in D for entropy files and selection)
+    char **id;             // (n) the example's "id" as JSON text, or NULL when it has none
     int *n_targets;        // (n) target tokens per example
     char path[4096];
     // what happened while reading

@@ -38,6 +38,7 @@ typedef struct {
     double *row_stats;  // (chunk, 3): loss, entropy, correct
 } wmss_loss_ws;
 
+// A workspace for up to K branches.
 int wmss_loss_ws_create(wmss_loss_ws *ws, int K, int chunk, int V, int C, int max_tokens, wmss_error *e);
 void wmss_loss_ws_free(wmss_loss_ws *ws);
 

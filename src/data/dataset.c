@@ -177,8 +177,9 @@ static int example_pretokenized(const wmss_data_opts *o, const cJSON *j, tokbuf 
 }
 
 // Parses one line into b (appending one example). Returns 0, or -1 with e set.
-static int parse_line(const wmss_data_opts *o, const char *line, size_t len, tokbuf *b, const char *where,
+static int parse_line(const wmss_data_opts *o, const char *line, size_t len, tokbuf *b, const char *where, char **id,
                       wmss_error *e) {
+    *id = NULL;
     size_t bad;
     if (!valid_utf8(line, len, &bad)) return wmss_fail(e, "%s: invalid UTF-8 at byte %zu", where, bad + 1);
     cJSON *j = cJSON_ParseWithLength(line, len);
@@ -193,12 +194,16 @@ static int parse_line(const wmss_data_opts *o, const char *line, size_t len, tok
         rc = example_prompt_completion(o, j, b, start, where, e);
     else if (cJSON_HasObjectItem(j, "text")) rc = example_text(o, j, b, start, where, e);
     else rc = wmss_fail(e, "%s: no \"messages\", \"prompt\"/\"completion\", \"text\" or \"input_ids\" field", where);
+    const cJSON *idj = rc ? NULL : cJSON_GetObjectItemCaseSensitive(j, "id");
+    if (idj) *id = cJSON_PrintUnformatted(idj);
     cJSON_Delete(j);
     if (rc) b->len = start;  // drop a half-built example
     if (!rc && o->vocab_size)
         for (int64_t i = start; i < b->len; i++)
             if (b->ids[i] >= o->vocab_size) {
                 b->len = start;
+                free(*id);
+                *id = NULL;
                 return wmss_fail(e, "%s: token id %d is outside the model's vocabulary (%d): tokenizer and model disagree",
                                  where, b->ids[i], o->vocab_size);
             }
@@ -214,26 +219,45 @@ static void warn(const wmss_data_opts *o, int count, const char *where, const ch
 
 typedef struct {
     int64_t *offset;
-    int *line, *n_targets;
+    int *line, *record, *n_targets;
+    char **id;
     int n, cap;
 } exlist;
 
-static int ex_push(exlist *x, int64_t end, int line, int n_targets, wmss_error *e) {
+static int ex_push(exlist *x, int64_t end, int line, int record, int n_targets, char *id, wmss_error *e) {
     if (x->n + 1 >= x->cap) {
         int cap = x->cap ? x->cap * 2 : 1024;
         int64_t *no = realloc(x->offset, (cap + 1) * sizeof *no);
         if (no) x->offset = no;
         int *nl = realloc(x->line, cap * sizeof *nl);
         if (nl) x->line = nl;
+        int *nr = realloc(x->record, cap * sizeof *nr);
+        if (nr) x->record = nr;
         int *nt = realloc(x->n_targets, cap * sizeof *nt);
         if (nt) x->n_targets = nt;
-        if (!no || !nl || !nt) return wmss_fail(e, "out of memory reading the dataset");
+        char **ni = realloc(x->id, cap * sizeof *ni);
+        if (ni) x->id = ni;
+        if (!no || !nl || !nr || !nt || !ni) {
+            free(id);
+            return wmss_fail(e, "out of memory reading the dataset");
+        }
         x->cap = cap;
     }
     x->line[x->n] = line;
+    x->record[x->n] = record;
     x->n_targets[x->n] = n_targets;
+    x->id[x->n] = id;
     x->offset[++x->n] = end;
     return 0;
+}
+
+static void ex_free(exlist *x) {
+    for (int i = 0; i < x->n; i++) free(x->id[i]);
+    free(x->offset);
+    free(x->line);
+    free(x->record);
+    free(x->n_targets);
+    free(x->id);
 }
 
 int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *ds, wmss_error *e) {
@@ -251,6 +275,7 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
     size_t cap = 0;
     ssize_t got;
     char where[4200];
+    int record = -1;
     while (!rc && (got = getline(&line, &cap, f)) >= 0) {
         ds->n_lines++;
         size_t len = (size_t)got;
@@ -258,10 +283,12 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;  // blank lines are allowed
+        record++;
         snprintf(where, sizeof where, "%s:%d", path, ds->n_lines);
         int64_t start = b.len;
         wmss_error le = {{0}};
-        if (parse_line(o, line, len, &b, where, &le)) {
+        char *id = NULL;
+        if (parse_line(o, line, len, &b, where, &id, &le)) {
             if (o->on_bad == WMSS_BAD_STOP) {
                 *e = le;
                 wmss_error_prefix(e, "bad example (use --bad-data skip to skip such lines)");
@@ -278,6 +305,7 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
                 ds->n_dropped_long++;
                 b.len = start;
                 warn(o, ds->n_dropped_long, where, "dropped, longer than --max-len");
+                free(id);
                 continue;
             }
             ds->n_truncated++;
@@ -290,9 +318,10 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
             ds->n_no_target++;
             warn(o, ds->n_no_target, where, "dropped, no completion token left to train on");
             b.len = start;
+            free(id);
             continue;
         }
-        rc = ex_push(&x, b.len, ds->n_lines, targets, e);
+        rc = ex_push(&x, b.len, ds->n_lines, record, targets, id, e);
     }
     free(line);
     if (!rc && ferror(f)) rc = wmss_fail(e, "%s: read error", path);
@@ -301,9 +330,7 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
     if (rc) {
         free(b.ids);
         free(b.mask);
-        free(x.offset);
-        free(x.line);
-        free(x.n_targets);
+        ex_free(&x);
         return -1;
     }
     ds->n = x.n;
@@ -312,11 +339,16 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
     ds->mask = b.mask;
     ds->offset = x.offset;
     ds->line = x.line;
+    ds->record = x.record;
+    ds->id = x.id;
     ds->n_targets = x.n_targets;
     return 0;
 }
 
 void wmss_dataset_free(wmss_dataset *ds) {
+    for (int i = 0; i < ds->n; i++) free(ds->id[i]);
+    free(ds->id);
+    free(ds->record);
     free(ds->ids);
     free(ds->mask);
     free(ds->offset);

@@ -71,7 +71,7 @@ void wmss_engine_zero_grad(wmss_engine *en) {
 }
 
 int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,
-                           wmss_loss_stats *st, double *ex_entropy, wmss_error *e) {
+                           wmss_loss_stats *st, wmss_loss_stats *own, double *ex_entropy, wmss_error *e) {
     if (n > en->max_seqs) return wmss_fail(e, "micro-batch of %d sequences exceeds %d", n, en->max_seqs);
     // Pack the examples; targets[t] = the next token where it is a completion token.
     int N = 0;
@@ -100,6 +100,10 @@ int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *i
             .dh = b->trainable ? b->gacts.d_final : NULL,
             .dW = b->trainable ? b->gw.lm_head : NULL,
         };
+    }
+    if (own && en->K > 1) {  // branch 0 alone, forward only
+        wmss_loss_branch solo = {.h = lb[0].h, .W = lb[0].W, .weight = 1.0f};
+        if (wmss_lm_loss(&en->ws, &solo, 1, en->targets, N, 0.0f, own, NULL, NULL, e)) return -1;
     }
     float *tok_entropy = NULL;
     if (ex_entropy && !(tok_entropy = malloc((size_t)N * sizeof(float)))) return wmss_fail(e, "out of memory");

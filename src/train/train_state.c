@@ -40,6 +40,10 @@ static cJSON *state_json(const wmss_train_state *st) {
     cJSON_AddNumberToObject(j, "n_examples", st->n_examples);
     cJSON_AddNumberToObject(j, "branches", st->branches);
     cJSON_AddBoolToObject(j, "shuffle", st->shuffle);
+    cJSON_AddNumberToObject(j, "lr", st->lr);
+    cJSON_AddStringToObject(j, "lr_schedule", st->schedule);
+    cJSON *w = cJSON_AddArrayToObject(j, "branch_weights");
+    for (int k = 0; k < st->branches; k++) cJSON_AddItemToArray(w, cJSON_CreateNumber(st->weights[k]));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", st->seed);
     cJSON_AddStringToObject(j, "seed", seed);  // a string: JSON numbers lose 64-bit precision

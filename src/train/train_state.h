@@ -17,6 +17,9 @@ typedef struct {
     int epochs, batch, n_examples, branches, shuffle;
     unsigned long long seed;
     const char *command;
+    double lr;
+    const char *schedule;
+    float weights[WMSS_LOSS_MAX_BRANCHES];  // the branches' weights in the mixed logits
 } wmss_train_state;
 
 int wmss_checkpoint_save(const wmss_engine *en, const wmss_adamw *opt, const wmss_train_state *st,

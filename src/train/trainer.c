@@ -73,7 +73,9 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
     const long warmup = o->warmup_steps >= 0 ? o->warmup_steps : (long)ceil(o->warmup_ratio * (double)total);
     wmss_train_state st = {.step = 0, .total_steps = total, .steps_per_epoch = steps_per_epoch, .warmup = warmup,
                            .epochs = o->epochs, .batch = B, .n_examples = n, .branches = en->K,
-                           .shuffle = o->shuffle, .seed = o->seed, .command = o->command};
+                           .shuffle = o->shuffle, .seed = o->seed, .command = o->command, .lr = o->lr,
+                           .schedule = wmss_schedule_name(o->schedule)};
+    for (int k = 0; k < en->K; k++) st.weights[k] = en->br[k].weight;
     wmss_adamw opt[WMSS_LOSS_MAX_BRANCHES] = {0};
     int *order = malloc(n * sizeof *order), *stepx = malloc(B * sizeof *stepx);
     char metrics_path[4200];
@@ -119,10 +121,10 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         }
         const double t0 = now_s();
         wmss_engine_zero_grad(en);
-        wmss_loss_stats ls = {0};
+        wmss_loss_stats ls = {0}, own = {0};
         for (int m0 = 0; m0 < count && !rc; m0 += M)
             rc = wmss_engine_accumulate(en, ds, stepx + m0, count - m0 < M ? count - m0 : M, (float)(1.0 / targets), &ls,
-                                        NULL, e);
+                                        en->K > 1 ? &own : NULL, NULL, e);
         if (rc) break;
         // Clip over the joint parameter set of all trainable branches.
         double sq = 0.0;
@@ -142,9 +144,13 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         res->last_loss = loss;
         fprintf(metrics,
                 "{\"step\": %ld, \"epoch\": %.4f, \"loss\": %.7g, \"lr\": %.7g, \"grad_norm\": %.7g, \"tokens_per_s\": %.1f, "
-                "\"entropy\": %.7g, \"token_accuracy\": %.7g, \"tokens\": %ld, \"trained_tokens\": %ld, \"time_s\": %.3f}\n",
+                "\"entropy\": %.7g, \"token_accuracy\": %.7g, \"tokens\": %ld, \"trained_tokens\": %ld, \"time_s\": %.3f",
                 step + 1, (double)(step + 1) / steps_per_epoch, loss, lr, norm, tokens / dt, ls.entropy_sum / ls.n_tokens,
                 (double)ls.n_correct / ls.n_tokens, tokens, ls.n_tokens, now_s() - t_start);
+        if (en->K > 1)  // joint training: the strong branch on its own, too
+            fprintf(metrics, ", \"strong_loss\": %.7g, \"strong_entropy\": %.7g, \"strong_token_accuracy\": %.7g",
+                    own.loss_sum / own.n_tokens, own.entropy_sum / own.n_tokens, (double)own.n_correct / own.n_tokens);
+        fprintf(metrics, "}\n");
         fflush(metrics);
         const double elapsed = now_s() - t_start, eta = elapsed / (step + 1 - start_step) * (total - step - 1);
         char eta_s[32];

@@ -1,0 +1,40 @@
+// WD-DS, discrepancy selection (DESIGN §2): sampling weights from the weak and strong
+// models' per-example entropies, seeded draws with replacement, deduplication.
+//
+//   dH_i = H_strong(i) - H_weak(i)
+//   paper (Eq. 9):   p_i ∝ alpha*[-dH_i]+ + beta*H_strong(i) + gamma*[dH_i]+
+//   released code:   p_i ∝ alpha*H_weak(i) + beta*[-dH_i]+ + gamma*[dH_i]+
+// With per-term normalization (the released code's default) each term is divided by its
+// sum over the data first, so alpha, beta and gamma are shares of the sampling mass; a
+// term that is zero everywhere contributes nothing.
+#ifndef WMSS_SELECT_H
+#define WMSS_SELECT_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+typedef enum { WMSS_PRESET_PAPER = 0, WMSS_PRESET_RELEASED } wmss_select_preset;
+typedef enum { WMSS_NORM_PER_TERM = 0, WMSS_NORM_NONE } wmss_select_norm;
+
+typedef struct {
+    double alpha, beta, gamma;
+    wmss_select_preset preset;
+    wmss_select_norm normalize;
+} wmss_select_params;
+
+// p (n) receives the sampling probabilities (summing to 1); share (3, optional) the
+// share of the probability mass each term (alpha, beta, gamma) carries. Fails when all
+// weights are zero.
+int wmss_select_weights(const double *h_weak, const double *h_strong, int n, const wmss_select_params *sp, double *p,
+                        double share[3], wmss_error *e);
+
+typedef struct {
+    int draws, unique, duplicated_draws, max_multiplicity;
+} wmss_draw_stats;
+
+// Draws `draws` indices from p with replacement (seeded), removes duplicates and
+// shuffles: out (n capacity) receives *n_out distinct indices.
+void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out, int *n_out, wmss_draw_stats *st);
+
+#endif
