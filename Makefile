@@ -12,9 +12,12 @@ SANFLAGS =
 OPT     ?= -O2 -march=x86-64-v2
 endif
 
-CPPFLAGS += -Isrc -I/usr/include/x86_64-linux-gnu/openblas-pthread -D_GNU_SOURCE
+# OpenBLAS built on OpenMP (libopenblas-openmp-dev): BLAS and our OpenMP loops share one
+# thread pool. The pthread build's threads would spin against OpenMP's on the same cores.
+BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
+CPPFLAGS += -Isrc -I/usr/include/x86_64-linux-gnu/openblas-openmp -D_GNU_SOURCE
 CFLAGS   += -std=c17 $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter -fopenmp $(SANFLAGS)
-LDLIBS   += -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm
+LDLIBS   += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm
 LDFLAGS  += -fopenmp $(SANFLAGS)
 
 LIB_SRC  := $(sort $(wildcard src/*.c src/*/*.c))

@@ -12,5 +12,9 @@ int cmd_grads(int argc, char **argv);
 int cmd_sft(int argc, char **argv);
 int cmd_prepare(int argc, char **argv);
 int cmd_joint(int argc, char **argv);
+int cmd_entropy(int argc, char **argv);
+int cmd_select(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -20,7 +20,11 @@ static const command COMMANDS[] = {
     {"grads", cmd_grads, "loss and gradients over a data file as one batch (debug hook)"},
     {"sft", cmd_sft, "supervised fine-tuning: completion-only loss, AdamW, checkpoints, resume"},
     {"prepare", cmd_prepare, "tokenize training data as sft will (input_ids + completion_mask JSONL)"},
+    {"entropy", cmd_entropy, "WD-DS scoring: per-example mean entropy over completion positions"},
+    {"select", cmd_select, "WD-DS selection: weights from weak/strong entropies, draws, dedup"},
     {"joint", cmd_joint, "WD-JT: train weak and strong together on mixed logits"},
+    {"stats", cmd_stats, "logit statistics (paper Tables 6-7) and the dH distribution"},
+    {"run", cmd_run, "Algorithm 1: SFT, then rounds of entropy, select and joint training"},
 };
 
 static void usage(FILE *f) {

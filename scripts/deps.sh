@@ -3,7 +3,7 @@
 # tokenizer oracle). Idempotent; skips apt-get when everything is already present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKGS="build-essential make clang libclang-rt-14-dev libomp-dev libopenblas-dev libpcre2-dev
+PKGS="build-essential make clang libclang-rt-14-dev libomp-dev libopenblas-openmp-dev libpcre2-dev
       libutf8proc-dev libcjson-dev pkg-config python3 python3-numpy python3-torch python3-jinja2
       nodejs npm"
 missing=()

@@ -49,4 +49,19 @@ void wmss_loss_ws_free(wmss_loss_ws *ws);
 int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int *targets, int N, float grad_scale,
                  wmss_loss_stats *st, float *tok_entropy, float *tok_loss, wmss_error *e);
 
+// Logit statistics of the paper's Tables 6-7, summed over target positions (divide by
+// n for means): target logit, mean non-target logit, their gap, population std of the
+// logits, centered norm ||z - mean z||, max and min logit, entropy, max probability.
+enum { WMSS_LS_TARGET, WMSS_LS_NONTARGET, WMSS_LS_GAP, WMSS_LS_STD, WMSS_LS_CNORM, WMSS_LS_MAX, WMSS_LS_MIN,
+       WMSS_LS_ENTROPY, WMSS_LS_MAXPROB, WMSS_LS_COUNT };
+typedef struct {
+    double sum[WMSS_LS_COUNT];
+    long n;
+} wmss_logit_stats;
+
+// Adds the statistics of the logits h W^T at the target positions to *ls, one chunk
+// at a time (no gradient; the workspace is reused).
+int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W, const int *targets, int N,
+                                wmss_logit_stats *ls, wmss_error *e);
+
 #endif

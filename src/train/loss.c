@@ -113,3 +113,54 @@ int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int 
     }
     return 0;
 }
+
+static void row_logit_stats(const float *z, int V, int y, double *out) {
+    double sum = 0, sumsq = 0, mx = z[0], mn = z[0];
+    for (int v = 0; v < V; v++) {
+        sum += z[v];
+        if (z[v] > mx) mx = z[v];
+        if (z[v] < mn) mn = z[v];
+    }
+    const double mean = sum / V;
+    double se = 0, pz = 0;
+    for (int v = 0; v < V; v++) {
+        const double d = z[v] - mean, ev = exp(z[v] - mx);
+        sumsq += d * d;
+        se += ev;
+        pz += ev * (z[v] - mx);
+    }
+    out[WMSS_LS_TARGET] = z[y];
+    out[WMSS_LS_NONTARGET] = (sum - z[y]) / (V - 1);
+    out[WMSS_LS_GAP] = z[y] - out[WMSS_LS_NONTARGET];
+    out[WMSS_LS_STD] = sqrt(sumsq / V);
+    out[WMSS_LS_CNORM] = sqrt(sumsq);
+    out[WMSS_LS_MAX] = mx;
+    out[WMSS_LS_MIN] = mn;
+    out[WMSS_LS_ENTROPY] = log(se) - pz / se;
+    out[WMSS_LS_MAXPROB] = 1.0 / se;
+}
+
+int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W, const int *targets, int N,
+                                wmss_logit_stats *ls, wmss_error *e) {
+    const int V = ws->V, C = ws->C;
+    if (V < 2) return wmss_fail(e, "logit statistics need a vocabulary of at least 2");
+    int n_rows = 0;
+    for (int i = 0; i < N; i++)
+        if (targets[i] >= 0) ws->rows[n_rows++] = i;
+    double *row = malloc((size_t)ws->chunk * WMSS_LS_COUNT * sizeof *row);
+    if (!row) return wmss_fail(e, "out of memory");
+    for (int r0 = 0; r0 < n_rows; r0 += ws->chunk) {
+        const int T = n_rows - r0 < ws->chunk ? n_rows - r0 : ws->chunk;
+        const int *rows = ws->rows + r0;
+        #pragma omp parallel for schedule(static)
+        for (int r = 0; r < T; r++) memcpy(ws->h + (size_t)r * C, h + (size_t)rows[r] * C, C * sizeof(float));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, 1.0f, ws->h, C, W, C, 0.0f, ws->z, V);
+        #pragma omp parallel for schedule(static)
+        for (int r = 0; r < T; r++) row_logit_stats(ws->z + (size_t)r * V, V, targets[rows[r]], row + (size_t)r * WMSS_LS_COUNT);
+        for (int r = 0; r < T; r++)
+            for (int k = 0; k < WMSS_LS_COUNT; k++) ls->sum[k] += row[(size_t)r * WMSS_LS_COUNT + k];
+        ls->n += T;
+    }
+    free(row);
+    return 0;
+}

@@ -50,7 +50,7 @@ static cJSON *state_json(const wmss_train_state *st) {
     return j;
 }
 
-int wmss_checkpoint_save(const wmss_engine *en, const wmss_adamw *opt, const wmss_train_state *st,
+int wmss_train_checkpoint_save(const wmss_engine *en, const wmss_adamw *opt, const wmss_train_state *st,
                          const wmss_train_opts *o, wmss_error *e) {
     char tmp[4200], final[4200], path[4400];
     snprintf(tmp, sizeof tmp, "%s/.tmp-checkpoint-%ld-%d", o->out_dir, st->step, (int)getpid());
@@ -116,7 +116,7 @@ static long *list_checkpoints(const char *out_dir, int *n) {
     return steps;
 }
 
-int wmss_checkpoint_latest(const char *out_dir, long *step, char *path, size_t cap, wmss_error *e) {
+int wmss_train_checkpoint_latest(const char *out_dir, long *step, char *path, size_t cap, wmss_error *e) {
     int n;
     long *steps = list_checkpoints(out_dir, &n);
     *step = -1;
@@ -128,7 +128,7 @@ int wmss_checkpoint_latest(const char *out_dir, long *step, char *path, size_t c
     return 0;
 }
 
-void wmss_checkpoint_prune(const char *out_dir, int keep) {
+void wmss_train_checkpoint_prune(const char *out_dir, int keep) {
     int n;
     long *steps = list_checkpoints(out_dir, &n);
     char path[4400];
@@ -168,7 +168,7 @@ static int read_optimizer(const char *path, wmss_branch *b, wmss_adamw *opt, wms
     return rc;
 }
 
-int wmss_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
+int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
                             long *step, wmss_error *e) {
     char p[4400];
     snprintf(p, sizeof p, "%s/trainer_state.json", path);

@@ -90,9 +90,9 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
     if (!rc && o->resume) {
         char path[4400];
         long found;
-        rc = wmss_checkpoint_latest(o->out_dir, &found, path, sizeof path, e);
+        rc = wmss_train_checkpoint_latest(o->out_dir, &found, path, sizeof path, e);
         if (!rc && found < 0) rc = wmss_fail(e, "%s: --resume given but there is no checkpoint to resume from", o->out_dir);
-        if (!rc) rc = wmss_checkpoint_restore(path, en, opt, &st, &start_step, e);
+        if (!rc) rc = wmss_train_checkpoint_restore(path, en, opt, &st, &start_step, e);
         if (!rc) rc = trim_metrics(metrics_path, start_step, e);
         if (!rc) fprintf(stderr, "resuming from %s (step %ld of %ld)\n", path, start_step, total);
     } else if (!rc) {
@@ -165,8 +165,8 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         st.step = step + 1;
         const int interrupted = o->stop && *o->stop;
         if (interrupted || (o->save_every > 0 && st.step % o->save_every == 0 && st.step < total)) {
-            rc = wmss_checkpoint_save(en, opt, &st, o, e);
-            if (!rc) wmss_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
+            rc = wmss_train_checkpoint_save(en, opt, &st, o, e);
+            if (!rc) wmss_train_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
             if (!rc && interrupted) {
                 if (tty) fprintf(stderr, "\n");
                 fprintf(stderr, "interrupted: checkpoint written at step %ld; continue with --resume\n", st.step);
@@ -189,8 +189,8 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
             rc = wmss_model_save(en->br[k].model, dir, &so, e);
         }
         if (!rc && o->save_every > 0) {  // a final checkpoint keeps the run resumable / extendable
-            rc = wmss_checkpoint_save(en, opt, &st, o, e);
-            if (!rc) wmss_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
+            rc = wmss_train_checkpoint_save(en, opt, &st, o, e);
+            if (!rc) wmss_train_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
         }
     }
     if (metrics) fclose(metrics);

@@ -22,14 +22,14 @@ typedef struct {
     float weights[WMSS_LOSS_MAX_BRANCHES];  // the branches' weights in the mixed logits
 } wmss_train_state;
 
-int wmss_checkpoint_save(const wmss_engine *en, const wmss_adamw *opt, const wmss_train_state *st,
+int wmss_train_checkpoint_save(const wmss_engine *en, const wmss_adamw *opt, const wmss_train_state *st,
                          const wmss_train_opts *o, wmss_error *e);
 // Finds the newest complete checkpoint in out_dir; *step = -1 when there is none.
-int wmss_checkpoint_latest(const char *out_dir, long *step, char *path, size_t cap, wmss_error *e);
+int wmss_train_checkpoint_latest(const char *out_dir, long *step, char *path, size_t cap, wmss_error *e);
 // Restores branches' weights and optimizer state; checks that the run's settings match.
-int wmss_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
+int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
                             long *step, wmss_error *e);
 // Removes all but the newest `keep` checkpoints (and stale temporary directories).
-void wmss_checkpoint_prune(const char *out_dir, int keep);
+void wmss_train_checkpoint_prune(const char *out_dir, int keep);
 
 #endif
