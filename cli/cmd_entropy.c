@@ -16,7 +16,7 @@ int cmd_entropy(int argc, char **argv) {
     const cli_opt opts[] = {
         {"--model", "DIR", "model directory (required)", &model_dir, NULL},
         {"--data", "FILE", "JSONL data, as for sft (required)", &data, NULL},
-        {"--out", "FILE", "entropy JSONL: {\"index\", \"entropy\", \"tokens\"[, \"id\"]} per example (required)", &out, NULL},
+        {"--out", "FILE", "entropy JSONL: {\"index\", \"entropy\", \"tokens\"[, \"id\"]} per line of the data (required)", &out, NULL},
         {"--batch-tokens", "N", "tokens per forward micro-batch (default 8192)", &bt_s, NULL},
         {"--max-len", "N", "tokens per example (default 4096)", &max_len_s, NULL},
         {"--loss-chunk", "N", "token rows per LM-head chunk (default 256)", &chunk_s, NULL},
@@ -50,12 +50,20 @@ int cmd_entropy(int argc, char **argv) {
     if (wmss_score(&m, &d.ds, (int)bt, (int)chunk, h, NULL, &e)) goto end;
     wmss_atomic_file af;
     if (wmss_atomic_open(&af, out, &e)) goto end;
+    // One line per record of the file, in order; records that were dropped (no target
+    // token, overlong with --overlong drop, skipped bad lines) get "entropy": null, so
+    // that selection can check that its entropy files describe exactly this data.
     double mean = 0;
-    for (int i = 0; i < d.ds.n; i++) {
-        fprintf(af.f, "{\"index\": %d, \"entropy\": %.9g, \"tokens\": %d", d.ds.record[i], h[i], d.ds.n_targets[i]);
-        if (d.ds.id[i]) fprintf(af.f, ", \"id\": %s", d.ds.id[i]);
-        fprintf(af.f, "}\n");
-        mean += h[i] / d.ds.n;
+    for (int r = 0, i = 0; r < d.ds.n_records; r++) {
+        if (i < d.ds.n && d.ds.record[i] == r) {
+            fprintf(af.f, "{\"index\": %d, \"entropy\": %.9g, \"tokens\": %d", r, h[i], d.ds.n_targets[i]);
+            if (d.ds.id[i]) fprintf(af.f, ", \"id\": %s", d.ds.id[i]);
+            fprintf(af.f, "}\n");
+            mean += h[i] / d.ds.n;
+            i++;
+        } else {
+            fprintf(af.f, "{\"index\": %d, \"entropy\": null, \"tokens\": 0}\n", r);
+        }
     }
     if (wmss_atomic_commit(&af, &e)) goto end;
     fprintf(stderr, "wrote %s: %d examples, mean entropy %.4f nats\n", out, d.ds.n, mean);

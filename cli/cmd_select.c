@@ -58,28 +58,36 @@ static void free_lines(lines *L) {
     free(L->len);
 }
 
-// Reads an entropy file into h (n, NAN where absent); every index must be in [0, n).
-static int read_entropy(const char *path, int n, double *h, wmss_error *e) {
+// Reads an entropy file into h (n): it must have one entry per example of the data
+// (index 0..n-1); "entropy": null marks an example that was not scored (no completion
+// token), left as NAN. seen (n) is scratch.
+static int read_entropy(const char *path, int n, double *h, char *seen, wmss_error *e) {
     lines L;
     if (read_lines(path, &L, e)) return -1;
-    for (int i = 0; i < n; i++) h[i] = NAN;
+    for (int i = 0; i < n; i++) {
+        h[i] = NAN;
+        seen[i] = 0;
+    }
     int rc = 0;
     for (int k = 0; k < L.n && !rc; k++) {
         cJSON *j = cJSON_ParseWithLength(L.line[k], L.len[k]);
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(j, "index"), *ent = cJSON_GetObjectItemCaseSensitive(j, "entropy");
-        if (!j || !cJSON_IsNumber(idx) || !cJSON_IsNumber(ent))
+        if (!j || !cJSON_IsNumber(idx) || !(cJSON_IsNumber(ent) || cJSON_IsNull(ent)))
             rc = wmss_fail(e, "%s: entry %d: expected {\"index\": i, \"entropy\": H, ...}", path, k + 1);
         else if (idx->valuedouble < 0 || idx->valuedouble >= n || floor(idx->valuedouble) != idx->valuedouble)
             rc = wmss_fail(e, "%s: entry %d: index %g is not an example of the data (which has %d)", path, k + 1,
                            idx->valuedouble, n);
-        else if (!isfinite(ent->valuedouble) || ent->valuedouble < 0)
+        else if (cJSON_IsNumber(ent) && (!isfinite(ent->valuedouble) || ent->valuedouble < 0))
             rc = wmss_fail(e, "%s: entry %d: entropy %g is not a finite non-negative number", path, k + 1, ent->valuedouble);
-        else if (!isnan(h[(int)idx->valuedouble]))
+        else if (seen[(int)idx->valuedouble]++)
             rc = wmss_fail(e, "%s: entry %d: index %d appears twice", path, k + 1, (int)idx->valuedouble);
-        else
+        else if (cJSON_IsNumber(ent))
             h[(int)idx->valuedouble] = ent->valuedouble;
         cJSON_Delete(j);
     }
+    for (int i = 0; i < n && !rc; i++)
+        if (!seen[i])
+            rc = wmss_fail(e, "%s: has no entry for example %d of the data (was it scored on another file?)", path, i);
     free_lines(&L);
     return rc;
 }
@@ -135,6 +143,7 @@ int cmd_select(int argc, char **argv) {
     wmss_error e = {{0}};
     lines D = {0};
     double *hw = NULL, *hs = NULL, *cw = NULL, *cs = NULL, *p = NULL, *dh = NULL;
+    char *seen = NULL;
     int *cand = NULL, *picked = NULL, nc = 0;
     char *stats_text = NULL;
     rc = 1;
@@ -142,10 +151,10 @@ int cmd_select(int argc, char **argv) {
     if (D.n == 0) { wmss_fail(&e, "%s: no examples", data); goto end; }
     hw = malloc(D.n * sizeof *hw); hs = malloc(D.n * sizeof *hs); cw = malloc(D.n * sizeof *cw);
     cs = malloc(D.n * sizeof *cs); p = malloc(D.n * sizeof *p); dh = malloc(D.n * sizeof *dh);
-    cand = malloc(D.n * sizeof *cand); picked = malloc(D.n * sizeof *picked);
-    if (!hw || !hs || !cw || !cs || !p || !dh || !cand || !picked) { wmss_fail(&e, "out of memory"); goto end; }
-    if (read_entropy(weak, D.n, hw, &e) || read_entropy(strong, D.n, hs, &e)) goto end;
-    // Candidates: examples scored by both models (entropy drops examples without targets).
+    cand = malloc(D.n * sizeof *cand); picked = malloc(D.n * sizeof *picked); seen = malloc(D.n);
+    if (!hw || !hs || !cw || !cs || !p || !dh || !cand || !picked || !seen) { wmss_fail(&e, "out of memory"); goto end; }
+    if (read_entropy(weak, D.n, hw, seen, &e) || read_entropy(strong, D.n, hs, seen, &e)) goto end;
+    // Candidates: examples scored by both models (null where an example has no target).
     for (int i = 0; i < D.n; i++) {
         if (isnan(hw[i]) != isnan(hs[i])) {
             wmss_fail(&e, "example %d is scored in %s but not in %s (were both scored on %s?)", i,
@@ -237,7 +246,7 @@ int cmd_select(int argc, char **argv) {
 end:
     if (rc) fprintf(stderr, "wmss select: %s\n", e.msg);
     free(stats_text);
-    free(hw); free(hs); free(cw); free(cs); free(p); free(dh); free(cand); free(picked);
+    free(hw); free(hs); free(cw); free(cs); free(p); free(dh); free(cand); free(picked); free(seen);
     free_lines(&D);
     return rc;
 }

@@ -51,7 +51,7 @@ typedef struct {
     int *n_targets;        // (n) target tokens per example
     char path[4096];
     // what happened while reading
-    int n_lines, n_bad, n_truncated, n_dropped_long, n_no_target, n_prefix_mismatch;
+    int n_lines, n_records, n_bad, n_truncated, n_dropped_long, n_no_target;
 } wmss_dataset;
 
 int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *ds, wmss_error *e);

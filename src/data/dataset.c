@@ -176,6 +176,55 @@ static int example_pretokenized(const wmss_data_opts *o, const cJSON *j, tokbuf 
     return 0;
 }
 
+// Skips a JSON string / value starting at p (valid JSON: cJSON accepted the line);
+// returns the position after it.
+static const char *skip_string(const char *p, const char *end) {
+    for (p++; p < end; p++) {
+        if (*p == '\\') p++;
+        else if (*p == '"') return p + 1;
+    }
+    return end;
+}
+
+static const char *skip_value(const char *p, const char *end) {
+    if (p < end && *p == '"') return skip_string(p, end);
+    if (p < end && (*p == '{' || *p == '[')) {
+        int depth = 0;
+        while (p < end) {
+            if (*p == '"') {
+                p = skip_string(p, end);
+                continue;
+            }
+            if (*p == '{' || *p == '[') depth++;
+            else if ((*p == '}' || *p == ']') && --depth == 0) return p + 1;
+            p++;
+        }
+        return end;
+    }
+    while (p < end && !strchr(",}] \t\r\n", *p)) p++;  // a number, true, false or null
+    return p;
+}
+
+// The raw text of the top-level member "id" of a JSON object line (so that ids such as
+// 9007199254740993 survive exactly); NULL when there is none.
+static char *raw_id(const char *line, size_t len) {
+    const char *p = line, *end = line + len;
+    while (p < end && *p != '{') p++;
+    p++;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ',')) p++;
+        if (p >= end || *p != '"') return NULL;
+        const char *key = p + 1;
+        const char *kend = skip_value(p, end) - 1;  // the closing quote
+        p = kend + 1;
+        while (p < end && (*p == ' ' || *p == '\t' || *p == ':')) p++;
+        const char *vend = skip_value(p, end);
+        if (kend - key == 2 && key[0] == 'i' && key[1] == 'd') return strndup(p, (size_t)(vend - p));
+        p = vend;
+    }
+    return NULL;
+}
+
 // Parses one line into b (appending one example). Returns 0, or -1 with e set.
 static int parse_line(const wmss_data_opts *o, const char *line, size_t len, tokbuf *b, const char *where, char **id,
                       wmss_error *e) {
@@ -195,7 +244,7 @@ static int parse_line(const wmss_data_opts *o, const char *line, size_t len, tok
     else if (cJSON_HasObjectItem(j, "text")) rc = example_text(o, j, b, start, where, e);
     else rc = wmss_fail(e, "%s: no \"messages\", \"prompt\"/\"completion\", \"text\" or \"input_ids\" field", where);
     const cJSON *idj = rc ? NULL : cJSON_GetObjectItemCaseSensitive(j, "id");
-    if (idj) *id = cJSON_PrintUnformatted(idj);
+    if (idj && !(*id = raw_id(line, len))) *id = cJSON_PrintUnformatted(idj);  // an escaped key: reprint
     cJSON_Delete(j);
     if (rc) b->len = start;  // drop a half-built example
     if (!rc && o->vocab_size)
@@ -284,6 +333,7 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;  // blank lines are allowed
         record++;
+        ds->n_records = record + 1;
         snprintf(where, sizeof where, "%s:%d", path, ds->n_lines);
         int64_t start = b.len;
         wmss_error le = {{0}};
