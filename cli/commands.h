@@ -7,6 +7,8 @@ int cmd_init_model(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_detokenize(int argc, char **argv);
 int cmd_chat_format(int argc, char **argv);
 int cmd_grads(int argc, char **argv);
 int cmd_sft(int argc, char **argv);

@@ -16,6 +16,8 @@ static const command COMMANDS[] = {
     {"logits", cmd_logits, "run the forward pass and write float32 logits"},
     {"convert", cmd_convert, "load a model directory and save it (dtype, sharding)"},
     {"inspect", cmd_inspect, "print a model directory's config and tensors"},
+    {"tokenize", cmd_tokenize, "text -> token ids with a tokenizer.json (JSON arrays)"},
+    {"detokenize", cmd_detokenize, "token ids -> text with a tokenizer.json (JSON strings)"},
     {"chat-format", cmd_chat_format, "render a conversation with a tokenizer's chat template"},
     {"grads", cmd_grads, "loss and gradients over a data file as one batch (debug hook)"},
     {"sft", cmd_sft, "supervised fine-tuning: completion-only loss, AdamW, checkpoints, resume"},
