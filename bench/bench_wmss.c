@@ -109,7 +109,7 @@ int main(int argc, char **argv) {
     int start[17];
     for (int b = 0; b <= B; b++) start[b] = b * T;
     wmss_batch batch = {.ids = ds.ids, .start = start, .B = B};
-    wmss_acts_create(&strong.cfg, B * T, 0, &a, &e);
+    wmss_acts_create(&strong.cfg, B * T, 0, 0, &a, &e);
     double *ent = malloc(B * sizeof *ent);
     TIME(5, t_fwd, wmss_forward(&strong, &a, &batch, logits, &e));
     TIME(5, t_ent, wmss_score(&strong, &ds, B * T, 256, ent, NULL, &e));

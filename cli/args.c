@@ -10,7 +10,9 @@ static void print_help(FILE *f, const char *cmd, const char *synopsis, const cli
     fprintf(f, "usage: wmss %s %s\n\noptions:\n", cmd, synopsis);
     for (int i = 0; i < n; i++) {
         char left[64];
-        snprintf(left, sizeof left, "%s%s%s", opts[i].name, opts[i].meta ? " " : "", opts[i].meta ? opts[i].meta : "");
+        const char *meta = opts[i].meta ? opts[i].meta + (opts[i].meta[0] == '+') : "";
+        snprintf(left, sizeof left, "%s%s%s%s", opts[i].name, opts[i].meta ? " " : "", meta,
+                 opts[i].meta && opts[i].meta[0] == '+' ? " ..." : "");
         fprintf(f, "  %-26s %s\n", left, opts[i].help);
     }
 }
@@ -41,7 +43,16 @@ int cli_parse(const char *cmd, const char *synopsis, int argc, char **argv, cons
                 *done = 1;
                 return 2;
             }
-            *opts[k].value = v;
+            if (opts[k].meta[0] == '+') {
+                if (*opts[k].flag >= CLI_MAX_REPEAT) {
+                    fprintf(stderr, "wmss %s: %s given more than %d times\n", cmd, opts[k].name, CLI_MAX_REPEAT);
+                    *done = 1;
+                    return 2;
+                }
+                opts[k].value[(*opts[k].flag)++] = v;
+            } else {
+                *opts[k].value = v;
+            }
         } else {
             if (eq) {
                 fprintf(stderr, "wmss %s: %s takes no value\n", cmd, opts[k].name);

@@ -7,9 +7,13 @@ typedef struct {
     const char *name;    // "--out"
     const char *meta;    // "DIR" for options with a value; NULL for switches
     const char *help;
-    const char **value;  // receives the value (options)
-    int *flag;           // set to 1 when present (switches)
+    const char **value;  // receives the value (options); for repeatable ones an array
+    int *flag;           // set to 1 when present (switches); the count of a repeatable option
 } cli_opt;
+
+// An option whose meta starts with '+' (e.g. "+STR") may be given up to
+// CLI_MAX_REPEAT times: its values go to value[0..*flag).
+#define CLI_MAX_REPEAT 16
 
 // Returns 0 to go on, or an exit status to return right away (0 after --help,
 // 2 after a usage error, which it prints).

@@ -110,7 +110,7 @@ int cmd_logits(int argc, char **argv) {
         goto end;
     }
     wmss_batch batch = {.ids = ids, .start = start, .B = B};
-    if (wmss_acts_create(&m.cfg, N, 0, &a, &e) || wmss_forward(&m, &a, &batch, logits, &e)) goto end;
+    if (wmss_acts_create(&m.cfg, N, 0, 0, &a, &e) || wmss_forward(&m, &a, &batch, logits, &e)) goto end;
     if (out && wmss_write_file_atomic(out, logits, (size_t)N * V * sizeof(float), &e)) goto end;
     for (int b = 0; b < B; b++) {
         for (int t = start[b]; top && t < start[b + 1]; t++) print_top(logits + (size_t)t * V, V, (int)top, b, t - start[b]);

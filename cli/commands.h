@@ -18,5 +18,6 @@ int cmd_entropy(int argc, char **argv);
 int cmd_select(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@ static const command COMMANDS[] = {
     {"joint", cmd_joint, "WD-JT: train weak and strong together on mixed logits"},
     {"stats", cmd_stats, "logit statistics (paper Tables 6-7) and the dH distribution"},
     {"run", cmd_run, "Algorithm 1: SFT, then rounds of entropy, select and joint training"},
+    {"generate", cmd_generate, "generate text with a KV cache (greedy or sampled, batched)"},
 };
 
 static void usage(FILE *f) {

@@ -108,7 +108,7 @@ typedef struct {
 // Activations, one buffer with named views. With keep_layers every layer's
 // activations are kept (for the backward pass); otherwise one layer's slot is reused.
 typedef struct {
-    int max_tokens, keep_layers, n_threads;
+    int max_tokens, max_keys, keep_layers, n_threads;
     float *buf;
     size_t n_floats;
     float *resid;       // (L+1, N, C) residual stream entering each layer; [L] = final
@@ -122,17 +122,38 @@ typedef struct {
     float *gate, *up, *mlp_act;  // (L, N, I) each
     float *final_norm, *final_rstd;  // (N, C), (N)
     float *tmp;         // (N, C) projection outputs before they join the residual
-    float *scratch;     // (n_threads, max_tokens): attention score rows
+    float *scratch;     // (n_threads, max_keys): attention score rows
     int *pos;           // (N) position of each token within its sequence
+    int64_t *kv_row;    // (N) first key/value row each token attends to (see attention_forward)
+    int *n_keys;        // (N) how many rows it attends to
+    float *last_rows;   // (B max = N, C): final hidden rows of each sequence's last token
     float *rope_inv_freq;  // (D/2)
 } wmss_acts;
 
-int wmss_acts_create(const wmss_config *c, int max_tokens, int keep_layers, wmss_acts *a, wmss_error *e);
+// max_keys: the most keys one token attends to (a KV cache's max_len; 0 = max_tokens).
+int wmss_acts_create(const wmss_config *c, int max_tokens, int max_keys, int keep_layers, wmss_acts *a, wmss_error *e);
 void wmss_acts_free(wmss_acts *a);
 
 // Runs the transformer over the batch; leaves the normed final hidden states in
 // a->final_norm (N, C). If logits is not NULL, also writes logits (N, V).
 int wmss_forward(const wmss_model *m, wmss_acts *a, const wmss_batch *batch, float *logits, wmss_error *e);
+
+// A key/value cache for incremental decoding: `slots` independent sequences of up to
+// max_len tokens. Rows hold keys after q/k norm and RoPE, as attention reads them.
+typedef struct {
+    int L, slots, max_len, kvd;  // kvd = KV * D
+    float *k, *v;                // (L, slots, max_len, KV*D)
+    int *len;                    // (slots) tokens cached per slot
+} wmss_kv_cache;
+
+int wmss_kv_create(const wmss_config *c, int slots, int max_len, wmss_kv_cache *kv, wmss_error *e);
+void wmss_kv_free(wmss_kv_cache *kv);
+
+// Appends each sequence b of the batch to cache slot slot[b] (its tokens continue the
+// slot's positions) and writes the logits of each sequence's last token to
+// logits_last (B, V). Prefill and decoding are the same call.
+int wmss_forward_cached(const wmss_model *m, wmss_acts *a, wmss_kv_cache *kv, const wmss_batch *batch, const int *slot,
+                        float *logits_last, wmss_error *e);
 
 // ---------------------------------------------------------------------------------
 // Backward pass.

@@ -5,6 +5,7 @@
 #define WMSS_OPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 // out (N, C) = table[ids] with table (V, C).
 void embedding_forward(float *out, const int *ids, const float *table, int N, int C);
@@ -34,11 +35,13 @@ void rope_inv_freq(float *inv_freq, int D, float theta);  // (D/2)
 // The rotation is orthogonal: the backward pass rotates dx by the opposite angle, in place.
 void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D);
 
-// Causal grouped-query attention over packed sequences. q (N, H, D); k, v (N, KV, D);
-// out (N, H, D); lse (N, H) the log-sum-exp of each score row (for the backward pass).
-// Token i attends to tokens [i - pos[i], i]. scratch: (n_threads, max_len) floats.
-void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int *pos,
-                       int N, int H, int KV, int D, float *scratch, int max_len, int n_threads);
+// Grouped-query attention. Token i attends to n_keys[i] consecutive key/value rows
+// starting at row kv_row[i] of k and v (rows of KV*D floats): for packed training
+// sequences that is its own sequence up to itself (causal); with a KV cache, its slot's
+// cached rows. q (N, H, D); out (N, H, D); lse (N, H) the log-sum-exp of each score row
+// (for the backward pass). scratch: (n_threads, max_len) floats, max_len >= n_keys.
+void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int64_t *kv_row,
+                       const int *n_keys, int N, int H, int KV, int D, float *scratch, int max_len, int n_threads);
 
 // Recomputes the softmax from lse. Writes (does not accumulate) dq (N, H, D) and
 // dk, dv (N, KV, D). Work is split by (sequence, kv head), so no two threads write the

@@ -7,7 +7,7 @@
 #include "ops.h"
 #include "views.h"
 
-int wmss_acts_create(const wmss_config *c, int max_tokens, int keep_layers, wmss_acts *a, wmss_error *e) {
+int wmss_acts_create(const wmss_config *c, int max_tokens, int max_keys, int keep_layers, wmss_acts *a, wmss_error *e) {
     memset(a, 0, sizeof *a);
     if (max_tokens <= 0) return wmss_fail(e, "activations: max_tokens must be positive");
     const size_t N = (size_t)max_tokens, C = c->hidden_size, I = c->intermediate_size;
@@ -15,6 +15,7 @@ int wmss_acts_create(const wmss_config *c, int max_tokens, int keep_layers, wmss
     const size_t H = c->num_heads, KV = c->num_kv_heads;
     const size_t LS = keep_layers ? (size_t)c->num_layers : 1;  // layer slots
     a->max_tokens = max_tokens;
+    a->max_keys = max_keys > max_tokens ? max_keys : max_tokens;
     a->keep_layers = keep_layers;
     a->n_threads = omp_get_max_threads();
     const wmss_view views[] = {
@@ -27,13 +28,16 @@ int wmss_acts_create(const wmss_config *c, int max_tokens, int keep_layers, wmss
         {&a->resid_mid, LS * N * C}, {&a->ln2, LS * N * C}, {&a->ln2_rstd, LS * N},
         {&a->gate, LS * N * I}, {&a->up, LS * N * I}, {&a->mlp_act, LS * N * I},
         {&a->final_norm, N * C}, {&a->final_rstd, N}, {&a->tmp, N * C},
-        {&a->scratch, (size_t)a->n_threads * N},
+        {&a->scratch, (size_t)a->n_threads * a->max_keys},
         {&a->rope_inv_freq, (size_t)c->head_dim / 2},
     };
     a->buf = wmss_alloc_views(views, sizeof views / sizeof views[0], &a->n_floats, "activations", e);
     a->pos = malloc(N * sizeof(int));
-    if (!a->buf || !a->pos) {
-        if (a->buf && !a->pos) wmss_fail(e, "out of memory");
+    a->n_keys = malloc(N * sizeof(int));
+    a->kv_row = malloc(N * sizeof(int64_t));
+    a->last_rows = malloc(N * C * sizeof(float));
+    if (!a->buf || !a->pos || !a->n_keys || !a->kv_row || !a->last_rows) {
+        if (a->buf) wmss_fail(e, "out of memory");
         wmss_acts_free(a);
         return -1;
     }
@@ -44,5 +48,8 @@ int wmss_acts_create(const wmss_config *c, int max_tokens, int keep_layers, wmss
 void wmss_acts_free(wmss_acts *a) {
     free(a->buf);
     free(a->pos);
+    free(a->n_keys);
+    free(a->kv_row);
+    free(a->last_rows);
     memset(a, 0, sizeof *a);
 }

@@ -31,7 +31,7 @@ int wmss_engine_create(wmss_engine *en, const wmss_branch_spec *spec, int K, int
         b->weight = spec[k].weight;
         b->trainable = spec[k].trainable;
         const wmss_config *c = &b->model->cfg;
-        int rc = wmss_acts_create(c, max_tokens, b->trainable, &b->acts, e);
+        int rc = wmss_acts_create(c, max_tokens, 0, b->trainable, &b->acts, e);
         if (!rc && b->trainable) {
             rc = wmss_grad_acts_create(c, max_tokens, &b->gacts, e);
             b->grad = rc ? NULL : calloc(b->model->layout.n_floats, sizeof(float));
