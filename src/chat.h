@@ -8,6 +8,8 @@
 //   llama3.1   Llama 3.1 / 3.3 Instruct (date header, 26 Jul 2024)       template text
 //   llama3.2   Llama 3.2 Instruct (date header, today's date)             template text
 //   gemma3     Gemma 3 (system folded into the first user turn, "model") template text
+//   chatml     the generic ChatML template (<|im_start|>role\n...<|im_end|>\n per
+//              message; wmss's own demo tokenizer uses it: WMSS_CHATML_TEMPLATE)  template text
 //   none       no template (base models): the contents concatenated, nothing added
 //
 // Detection canonicalizes the template text (whitespace, comments, quote style, x['k']
@@ -42,7 +44,14 @@ typedef enum {
     WMSS_CHAT_LLAMA3_1,
     WMSS_CHAT_LLAMA3_2,
     WMSS_CHAT_GEMMA3,
+    WMSS_CHAT_CHATML,
 } wmss_chat_family;
+
+// The generic ChatML template text, as written into tokenizer_config.json files.
+#define WMSS_CHATML_TEMPLATE                                                                          \
+    "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + " \
+    "'<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}" \
+    "{%- endif %}"
 
 // A chat template resolved to a family plus what the family's rendering needs.
 typedef struct {
@@ -91,7 +100,7 @@ typedef struct {
     size_t n_spans;
 } wmss_chat_rendered;
 
-// Family names: "qwen3", "qwen2.5", "llama3", "llama3.1", "llama3.2", "gemma3", "none".
+// Family names: "qwen3", "qwen2.5", "llama3", "llama3.1", "llama3.2", "gemma3", "chatml", "none".
 const char *wmss_chat_family_name(wmss_chat_family f);
 int wmss_chat_family_parse(const char *name, wmss_chat_family *f, wmss_error *e);
 const char *wmss_chat_role_name(wmss_chat_role r);

@@ -120,6 +120,11 @@ typedef struct {
 #define GEMMA3_END \
     "{{'<end_of_turn>\\n'}}{%endfor%}{%if add_generation_prompt%}{{'<start_of_turn>model\\n'}}{%endif%}"
 
+// ---- ChatML (generic) -------------------------------------------------------------------
+#define CHATML_LOOP \
+    "{%for message in messages%}{{'<|im_start|>'+message.role+'\\n'+message.content+'<|im_end|>'+'\\n'}}{%endfor%}"
+#define CHATML_GEN "{%if add_generation_prompt%}{{'<|im_start|>assistant\\n'}}{%endif%}"
+
 static const family_rule RULES[] = {
     {WMSS_CHAT_QWEN3,
      {{{QWEN3_SYSTEM}}, {{QWEN3_LAST_QUERY}}, {{QWEN3_TURN}}, {{QWEN3_REASONING}}, {{QWEN3_THINK}},
@@ -140,6 +145,7 @@ static const family_rule RULES[] = {
     {WMSS_CHAT_GEMMA3,
      {{{GEMMA3_SYSTEM}}, {{GEMMA3_LOOP_MESSAGES}}, {{GEMMA3_TURN}}, {{GEMMA3_END}}},
      {NULL}, 9},
+    {WMSS_CHAT_CHATML, {{{CHATML_LOOP}}, {{CHATML_GEN}}}, {NULL}, 2},
 };
 #define N_RULES (sizeof RULES / sizeof RULES[0])
 
@@ -237,17 +243,17 @@ int wmss_chat_detect(const char *template_text, const char *where, wmss_chat_tem
         rc = wmss_fail(e, "%s: chat template not recognized: it has every part of the %s template but "
                           "%zu output statements where that has %zu (a variant we do not reproduce "
                           "exactly); pass --chat-template NAME (qwen3, qwen2.5, llama3, llama3.1, "
-                          "llama3.2, gemma3, none) to choose how to render", where,
+                          "llama3.2, gemma3, chatml, none) to choose how to render", where,
                        wmss_chat_family_name(best->family), outputs, best->max_outputs);
     else if (!match && best)
         rc = wmss_fail(e, "%s: chat template not recognized: it resembles %s but lacks or has "
                           "'%.120s' (a variant we do not reproduce exactly); pass --chat-template "
-                          "NAME (qwen3, qwen2.5, llama3, llama3.1, llama3.2, gemma3, none) to "
+                          "NAME (qwen3, qwen2.5, llama3, llama3.1, llama3.2, gemma3, chatml, none) to "
                           "choose how to render", where, wmss_chat_family_name(best->family),
                        best_missing);
     else if (!match)
         rc = wmss_fail(e, "%s: chat template not recognized (known: qwen3, qwen2.5, llama3, "
-                          "llama3.1, llama3.2, gemma3); pass --chat-template NAME to choose how "
+                          "llama3.1, llama3.2, gemma3, chatml); pass --chat-template NAME to choose how "
                           "to render, or --chat-template none for plain text", where);
     else {
         t->family = match->family;

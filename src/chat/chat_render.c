@@ -10,7 +10,7 @@ static const char *const FAMILY_NAMES[] = {
     [WMSS_CHAT_NONE] = "none",       [WMSS_CHAT_QWEN3] = "qwen3",
     [WMSS_CHAT_QWEN2_5] = "qwen2.5", [WMSS_CHAT_LLAMA3] = "llama3",
     [WMSS_CHAT_LLAMA3_1] = "llama3.1", [WMSS_CHAT_LLAMA3_2] = "llama3.2",
-    [WMSS_CHAT_GEMMA3] = "gemma3",
+    [WMSS_CHAT_GEMMA3] = "gemma3",   [WMSS_CHAT_CHATML] = "chatml",
 };
 #define N_FAMILIES (sizeof FAMILY_NAMES / sizeof FAMILY_NAMES[0])
 
@@ -25,7 +25,7 @@ int wmss_chat_family_parse(const char *name, wmss_chat_family *f, wmss_error *e)
             return 0;
         }
     return wmss_fail(e, "unknown chat template '%s' (known: auto, none, qwen3, qwen2.5, llama3, "
-                        "llama3.1, llama3.2, gemma3)", name);
+                        "llama3.1, llama3.2, gemma3, chatml)", name);
 }
 
 const char *wmss_chat_role_name(wmss_chat_role r) {
@@ -36,6 +36,22 @@ const char *wmss_chat_role_name(wmss_chat_role r) {
     case WMSS_CHAT_TOOL: return "tool";
     }
     return "?";
+}
+
+// ChatML: <|im_start|>ROLE\nCONTENT<|im_end|>\n per message; the assistant span runs from
+// after its header to the end of <|im_end|>.
+static int render_chatml(const wmss_chat_message *m, size_t n, const wmss_chat_options *opt,
+                         chat_render_state *st, wmss_error *e) {
+    for (size_t i = 0; i < n; i++) {
+        if (chat_buf_adds(&st->out, "<|im_start|>", e) ||
+            chat_buf_adds(&st->out, wmss_chat_role_name(m[i].role), e) || chat_buf_adds(&st->out, "\n", e))
+            return -1;
+        size_t begin = st->out.len;
+        if (chat_buf_adds(&st->out, m[i].content, e) || chat_buf_adds(&st->out, "<|im_end|>", e)) return -1;
+        if (m[i].role == WMSS_CHAT_ASSISTANT && chat_span_add(st, i, begin, st->out.len, e)) return -1;
+        if (chat_buf_adds(&st->out, "\n", e)) return -1;
+    }
+    return opt->add_generation_prompt ? chat_buf_adds(&st->out, "<|im_start|>assistant\n", e) : 0;
 }
 
 static int render_none(const wmss_chat_message *m, size_t n, chat_render_state *st,
@@ -68,6 +84,7 @@ int wmss_chat_render(const wmss_chat_template *t, const wmss_chat_message *messa
     case WMSS_CHAT_LLAMA3_1:
     case WMSS_CHAT_LLAMA3_2: rc = chat_render_llama3_1(t, messages, n, opt, &st, e); break;
     case WMSS_CHAT_GEMMA3: rc = chat_render_gemma3(t, messages, n, opt, &st, e); break;
+    case WMSS_CHAT_CHATML: rc = render_chatml(messages, n, opt, &st, e); break;
     default: rc = wmss_fail(e, "chat render: bad template family %d", (int)t->family);
     }
     if (rc == 0 && !st.out.data) rc = chat_buf_add(&st.out, "", 0, e);  // "" for nothing

@@ -43,14 +43,15 @@ FAMILIES = {  # name -> (tokenizer_config.json, family wmss must detect)
     "llama3.1": (os.path.join(HERE, "llama3_1", "tokenizer_config.json"), "llama3.1"),
     "llama3.2": (os.path.join(HERE, "llama3_2", "tokenizer_config.json"), "llama3.2"),
     "gemma3": (os.path.join(NPM, "tokenizer-gemma3", "models", "tokenizer_config.json"), "gemma3"),
+    "chatml": (os.path.join(HERE, "chatml", "tokenizer_config.json"), "chatml"),  # wmss demo tokenizer
 }
 EOT = {"qwen3": "<|im_end|>", "qwen2.5": "<|im_end|>", "llama3": "<|eot_id|>",
-       "llama3.1": "<|eot_id|>", "llama3.2": "<|eot_id|>", "gemma3": "<end_of_turn>"}
+       "llama3.1": "<|eot_id|>", "llama3.2": "<|eot_id|>", "gemma3": "<end_of_turn>", "chatml": "<|im_end|>"}
 HEADER = {"qwen3": "<|im_start|>assistant\n", "qwen2.5": "<|im_start|>assistant\n",
           "llama3": "<|start_header_id|>assistant<|end_header_id|>\n\n",
           "llama3.1": "<|start_header_id|>assistant<|end_header_id|>\n\n",
           "llama3.2": "<|start_header_id|>assistant<|end_header_id|>\n\n",
-          "gemma3": "<start_of_turn>model\n"}
+          "gemma3": "<start_of_turn>model\n", "chatml": "<|im_start|>assistant\n"}
 DATE = "03 Feb 2025"
 
 
@@ -197,7 +198,7 @@ def span_body(family, msg, think):
     c = msg["content"]
     if family in ("llama3", "llama3.1", "llama3.2", "gemma3"):
         return c.strip() + EOT[family]
-    if family == "qwen2.5":
+    if family in ("qwen2.5", "chatml"):
         return c + EOT[family]
     # qwen3: as rendered, with or without a <think> block
     reasoning = msg.get("reasoning_content")
