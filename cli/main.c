@@ -28,6 +28,8 @@ static const command COMMANDS[] = {
     {"stats", cmd_stats, "logit statistics (paper Tables 6-7) and the dH distribution"},
     {"run", cmd_run, "Algorithm 1: SFT, then rounds of entropy, select and joint training"},
     {"generate", cmd_generate, "generate text with a KV cache (greedy or sampled, batched)"},
+    {"eval", cmd_eval, "evaluate on a math benchmark: generation, grading, accuracy and pass@k"},
+    {"grade", cmd_grade, "grade predictions (JSONL) against a math benchmark: accuracy and per-item report"},
 };
 
 static void usage(FILE *f) {
