@@ -53,7 +53,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libwmss.a
 
 # libFuzzer targets (clang): make fuzz, then e.g. build-fuzz/fuzz_safetensors -max_total_time=300
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_LIB := $(sort $(wildcard src/*.c src/io/*.c src/model/*.c src/ops/*.c))
+FUZZ_LIB := $(sort $(wildcard src/*.c src/io/*.c src/model/*.c src/ops/*.c src/eval/grade_*.c))
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/%: fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p build-fuzz

@@ -117,6 +117,16 @@ static int push_token(const wmss_gen_opts *o, slot_state *s, int32_t tok, wmss_g
     return 0;
 }
 
+// Hands a finished slot's tokens to its output and frees the slot.
+static void finish_slot(slot_state *s, wmss_gen_output *out, int *done, int total,
+                        void (*progress)(int done, int total, void *ctx), void *progress_ctx) {
+    out->ids = s->ids;
+    out->n = s->n;
+    s->prompt = -1;
+    (*done)++;
+    if (progress) progress(*done, total, progress_ctx);
+}
+
 int wmss_generate(const wmss_model *m, const int32_t *const *prompts, const int *prompt_len, int n_prompts,
                   const wmss_gen_opts *o, wmss_gen_output *out, void (*progress)(int done, int total, void *ctx),
                   void *progress_ctx, wmss_error *e) {
@@ -167,11 +177,7 @@ int wmss_generate(const wmss_model *m, const int32_t *const *prompts, const int 
             if (rc) break;
             int32_t tok = wmss_sample(logits, V, o, &sl[s].rng, scratch);
             if (push_token(o, &sl[s], tok, &out[p]) || kv.len[s] >= max_len) {
-                out[p].ids = sl[s].ids;
-                out[p].n = sl[s].n;
-                sl[s].prompt = -1;
-                done++;
-                if (progress) progress(done, n_prompts, progress_ctx);
+                finish_slot(&sl[s], &out[p], &done, n_prompts, progress, progress_ctx);
                 s--;  // refill this slot
             }
         }
@@ -192,13 +198,8 @@ int wmss_generate(const wmss_model *m, const int32_t *const *prompts, const int 
         for (int r = 0; r < B; r++) {
             const int s = slot_of[r], p = sl[s].prompt;
             int32_t tok = wmss_sample(logits + (size_t)r * V, V, o, &sl[s].rng, scratch);
-            if (push_token(o, &sl[s], tok, &out[p]) || kv.len[s] >= max_len) {
-                out[p].ids = sl[s].ids;
-                out[p].n = sl[s].n;
-                sl[s].prompt = -1;
-                done++;
-                if (progress) progress(done, n_prompts, progress_ctx);
-            }
+            if (push_token(o, &sl[s], tok, &out[p]) || kv.len[s] >= max_len)
+                finish_slot(&sl[s], &out[p], &done, n_prompts, progress, progress_ctx);
         }
     }
     if (rc)

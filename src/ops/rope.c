@@ -7,13 +7,14 @@ void rope_inv_freq(float *inv_freq, int D, float theta) {
     for (int i = 0; i < D / 2; i++) inv_freq[i] = 1.0f / powf(theta, (float)(2 * i) / (float)D);
 }
 
-void rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {
+// Rotates each (x_j, x_{j+D/2}) pair by sign * pos * inv_freq[j].
+static void rope_rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D, float sign) {
     const int half = D / 2;
     #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         for (int j = 0; j < half; j++) {
             float angle = (float)pos[i] * inv_freq[j];
-            float c = cosf(angle), s = sinf(angle);
+            float c = cosf(angle), s = sign * sinf(angle);
             for (int h = 0; h < nh; h++) {
                 float *v = x + ((size_t)i * nh + h) * D;
                 float x1 = v[j], x2 = v[j + half];
@@ -24,19 +25,10 @@ void rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh
     }
 }
 
+void rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {
+    rope_rotate(x, pos, inv_freq, N, nh, D, 1.0f);
+}
+
 void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D) {
-    const int half = D / 2;
-    #pragma omp parallel for schedule(static)
-    for (int i = 0; i < N; i++) {
-        for (int j = 0; j < half; j++) {
-            float angle = (float)pos[i] * inv_freq[j];
-            float c = cosf(angle), s = sinf(angle);
-            for (int h = 0; h < nh; h++) {
-                float *v = dx + ((size_t)i * nh + h) * D;
-                float g1 = v[j], g2 = v[j + half];
-                v[j] = g1 * c + g2 * s;
-                v[j + half] = g2 * c - g1 * s;
-            }
-        }
-    }
+    rope_rotate(dx, pos, inv_freq, N, nh, D, -1.0f);
 }
