@@ -12,6 +12,7 @@
 // Every phase is the corresponding wmss command run in-process; DIR/results.json holds
 // the numbers (scripts/experiment.sh aggregates them over seeds).
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,6 +392,15 @@ static int write_results(const char *out, const run_result *res, int nr, long se
     return rc;
 }
 
+static int dir_is_empty(const char *path) {
+    DIR *d = opendir(path);
+    if (!d) return 1;
+    int empty = 1;
+    for (struct dirent *ent; empty && (ent = readdir(d));) empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
+    closedir(d);
+    return empty;
+}
+
 int cmd_demo(int argc, char **argv) {
     const char *out = "demo-out", *seed_s = "1", *variants = "main", *lambdas = NULL;
     int quick = 0, done;
@@ -428,7 +438,15 @@ int cmd_demo(int argc, char **argv) {
     // 1-2. Data and tokenizer (always rewritten: deterministic and fast).
     fprintf(stderr, "== demo: task data (%d train, %d test, %d corpus texts, seed %ld) and tokenizer\n", z->train,
             z->test, z->corpus, seed);
-    if (wmss_remove_tree(out, &e) || wmss_mkdir_p(data, &e) ||
+    // DIR is rebuilt from scratch, so it must be a previous demo's (marked) or new/empty.
+    char marker[4200];
+    snprintf(marker, sizeof marker, "%s/.wmss-demo", out);
+    if (wmss_is_dir(out) && !wmss_file_exists(marker) && !dir_is_empty(out)) {
+        fprintf(stderr, "wmss demo: %s exists and is not a wmss demo directory; choose another --out\n", out);
+        free(test_level);
+        return 1;
+    }
+    if (wmss_remove_tree(out, &e) || wmss_mkdir_p(data, &e) || wmss_write_file_atomic(marker, "", 0, &e) ||
         write_data(data, z, (uint64_t)seed, test_level, &e) || make_tokenizer(data, tok, z, &e)) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
         free(test_level);

@@ -65,4 +65,9 @@ texts.forEach((t, i) => {
 console.log(`${texts.length - bad} of ${texts.length} demo texts: identical ids in transformers.js`);
 process.exit(bad ? 1 : 0);
 JS
+# --out must be new, empty or a previous demo's: anything else is refused untouched.
+mkdir -p "$T/precious" && echo keep > "$T/precious/file"
+"$WMSS" demo --quick --out "$T/precious" > /dev/null 2> "$T/refuse.log" && fail "demo overwrote a foreign directory"
+grep -q "is not a wmss demo directory" "$T/refuse.log" && [ "$(cat "$T/precious/file")" = keep ] || fail "refusal: $(cat "$T/refuse.log")"
+echo "ok   a non-demo --out directory is refused and left untouched"
 echo "all demo checks passed"
