@@ -31,9 +31,17 @@ int cmd_inspect(int argc, char **argv) {
     printf("%s: %s, %zu parameters (%s stored)\n", dir, c->arch->hf_class, n, wmss_dtype_torch_name(c->torch_dtype));
     printf("  hidden %d, intermediate %d, layers %d, heads %d, kv heads %d, head dim %d, vocab %d\n", c->hidden_size,
            c->intermediate_size, c->num_layers, c->num_heads, c->num_kv_heads, c->head_dim, c->vocab_size);
-    printf("  rope theta %g, rms eps %g, max positions %d, tied embeddings %s, attention bias %s\n", c->rope_theta,
-           c->rms_norm_eps, c->max_position_embeddings, c->tie_word_embeddings ? "yes" : "no",
-           c->attention_bias ? "yes" : "no");
+    static const char *const ROPE[] = {"default", "linear", "llama3"};
+    printf("  rope theta %g (%s, factor %g), rms eps %g, max positions %d, tied embeddings %s, attention bias %s, "
+           "mlp bias %s\n",
+           c->rope.theta, ROPE[c->rope.type], c->rope.type ? c->rope.factor : 1.0, c->rms_norm_eps,
+           c->max_position_embeddings, c->tie_word_embeddings ? "yes" : "no", c->attention_bias ? "yes" : "no",
+           c->mlp_bias ? "yes" : "no");
+    int n_sliding = 0;
+    for (int l = 0; l < c->num_layers; l++) n_sliding += c->layer_sliding[l];
+    if (n_sliding)
+        printf("  sliding window %d on %d of %d layers (rope theta %g there), attention scale %g\n", c->sliding_window,
+               n_sliding, c->num_layers, c->rope_local.theta, c->attn_scale);
     if (tensors) {
         wmss_checkpoint ck;
         if (wmss_checkpoint_open(dir, &ck, &e)) {

@@ -43,10 +43,12 @@ typedef struct {
     float *q_norm;      // (D)
     float *k_norm;      // (D)
     float *wo, *bo;     // (C, H*D), (C)
-    float *ln2;         // (C)      post_attention_layernorm
-    float *w_gate;      // (I, C)
-    float *w_up;        // (I, C)
-    float *w_down;      // (C, I)
+    float *attn_out_norm;  // (C) Gemma 3: post_attention_layernorm, on the attention output
+    float *ln2;         // (C)      the MLP's input norm: post_attention_layernorm (Gemma 3: pre_feedforward_layernorm)
+    float *w_gate, *b_gate;  // (I, C), (I)
+    float *w_up, *b_up;      // (I, C), (I)
+    float *w_down, *b_down;  // (C, I), (C)
+    float *mlp_out_norm;   // (C) Gemma 3: post_feedforward_layernorm, on the MLP output
 } wmss_layer_weights;
 
 typedef struct {
@@ -117,6 +119,8 @@ typedef struct {
     float *q_raw, *k_raw;      // (L, N, H*D), (L, N, KV*D): projections before q/k norm
     float *qn_rstd, *kn_rstd;  // (L, N, H), (L, N, KV)
     float *att, *att_lse;      // (L, N, H*D), (L, N, H): attention output, log-sum-exp
+    float *att_proj, *att_proj_rstd;  // Gemma 3: (L, N, C), (L, N) o_proj output before its norm
+    float *mlp_proj, *mlp_proj_rstd;  // Gemma 3: (L, N, C), (L, N) down_proj output before its norm
     float *resid_mid;          // (L, N, C) residual after attention: input of post_attention_layernorm
     float *ln2, *ln2_rstd;     // (L, N, C), (L, N)
     float *gate, *up, *mlp_act;  // (L, N, I) each
@@ -124,10 +128,10 @@ typedef struct {
     float *tmp;         // (N, C) projection outputs before they join the residual
     float *scratch;     // (n_threads, max_keys): attention score rows
     int *pos;           // (N) position of each token within its sequence
-    int64_t *kv_row;    // (N) first key/value row each token attends to (see attention_forward)
-    int *n_keys;        // (N) how many rows it attends to
+    int64_t *kv_row;    // (N) the key/value row of its sequence's position 0 (see attention_forward)
     float *last_rows;   // (B max = N, C): final hidden rows of each sequence's last token
-    float *rope_inv_freq;  // (D/2)
+    float *rope_inv_freq;        // (D/2) RoPE frequencies of full-attention layers
+    float *rope_inv_freq_local;  // (D/2) and of sliding-window layers
 } wmss_acts;
 
 // max_keys: the most keys one token attends to (a KV cache's max_len; 0 = max_tokens).
@@ -168,6 +172,7 @@ typedef struct {
     float *d_q, *d_k, *d_v;    // (N, H*D), (N, KV*D), (N, KV*D): after norm + RoPE
     float *d_q_raw, *d_k_raw;  // (N, H*D), (N, KV*D): before q/k norm
     float *d_gate, *d_up, *d_act;  // (N, I)
+    float *d_proj;    // (N, C) Gemma 3: dL/d(o_proj or down_proj output), before the output norms
 } wmss_grad_acts;
 
 int wmss_grad_acts_create(const wmss_config *c, int max_tokens, wmss_grad_acts *g, wmss_error *e);

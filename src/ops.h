@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-// out (N, C) = table[ids] with table (V, C).
-void embedding_forward(float *out, const int *ids, const float *table, int N, int C);
-// dtable[ids[i]] += dout[i].
-void embedding_backward(float *dtable, const float *dout, const int *ids, int N, int C);
+// out (N, C) = scale * table[ids] with table (V, C) (scale: Gemma's sqrt(C), else 1).
+void embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C);
+// dtable[ids[i]] += scale * dout[i].
+void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C);
 
 // out (N, OC) = inp (N, IC) @ w^T + bias, with w (OC, IC) as PyTorch's Linear stores
 // it; bias (OC) may be NULL.
@@ -20,12 +20,14 @@ void matmul_forward(float *out, const float *inp, const float *w, const float *b
 void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp, const float *w, int N,
                      int IC, int OC);
 
-// RMSNorm over rows of C: out = inp * rstd * w, rstd = 1/sqrt(mean(inp^2) + eps).
-// out, inp (N, C); rstd (N) saved for the backward pass; w (C).
-void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, int N, int C, float eps);
+// RMSNorm over rows of C: out = (inp * rstd) * (w_offset + w), rstd = 1/sqrt(mean(inp^2)
+// + eps); w_offset is 0, or 1 for Gemma's (1 + w). out, inp (N, C); rstd (N) saved for
+// the backward pass; w (C).
+void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, float w_offset, int N, int C,
+                     float eps);
 // Accumulates dinp (N, C) and dw (C) from dout (N, C).
-void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, const float *rstd,
-                      int N, int C);
+void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, float w_offset,
+                      const float *rstd, int N, int C);
 
 // RoPE in Hugging Face's rotate-half convention, in place on x (N, nh, D):
 // for i < D/2, (x_i, x_{i+D/2}) rotate by angle pos * inv_freq[i] (angle in float32
@@ -35,20 +37,30 @@ void rope_inv_freq(float *inv_freq, int D, float theta);  // (D/2)
 // The rotation is orthogonal: the backward pass rotates dx by the opposite angle, in place.
 void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D);
 
-// Grouped-query attention. Token i attends to n_keys[i] consecutive key/value rows
-// starting at row kv_row[i] of k and v (rows of KV*D floats): for packed training
-// sequences that is its own sequence up to itself (causal); with a KV cache, its slot's
-// cached rows. q (N, H, D); out (N, H, D); lse (N, H) the log-sum-exp of each score row
-// (for the backward pass). scratch: (n_threads, max_len) floats, max_len >= n_keys.
+// Grouped-query attention, causal, optionally over a sliding window. Token i, at
+// position pos[i] of its sequence, attends to the key/value rows kv_row[i] + j for
+// j in [lo, pos[i]], lo = window > 0 ? max(0, pos[i] - window + 1) : 0 (rows of KV*D
+// floats). For packed training sequences kv_row[i] is the sequence's first token; with
+// a KV cache, the slot's first row. Scores are scale * (q . k). q (N, H, D); out
+// (N, H, D); lse (N, H) the log-sum-exp of each score row (for the backward pass).
+// scratch: attention_scratch_floats(max_len, D, n_threads) floats, max_len >= the most
+// keys a token attends to.
+size_t attention_scratch_floats(int max_len, int D, int n_threads);
 void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int64_t *kv_row,
-                       const int *n_keys, int N, int H, int KV, int D, float *scratch, int max_len, int n_threads);
+                       const int *pos, int N, int H, int KV, int D, int window, float scale, float *scratch,
+                       int max_len, int n_threads);
 
 // Recomputes the softmax from lse. Writes (does not accumulate) dq (N, H, D) and
-// dk, dv (N, KV, D). Work is split by (sequence, kv head), so no two threads write the
-// same row. seq_start (B+1) are the sequences' token offsets.
+// dk, dv (N, KV, D) for packed sequences (kv_row = the sequence start, positions from
+// 0). Work is split by (sequence, kv head), so no two threads write the same row.
+// seq_start (B+1) are the sequences' token offsets.
 void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
                         const float *v, const float *out, const float *lse, const int *seq_start, int B, int N, int H,
-                        int KV, int D, int n_threads);
+                        int KV, int D, int window, float scale, int n_threads);
+
+// GeGLU with the tanh approximation of GELU (gelu_pytorch_tanh): out = gelu(gate) * up.
+void geglu_forward(float *out, const float *gate, const float *up, size_t n);
+void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n);
 
 // SwiGLU: out = silu(gate) * up, elementwise over n.
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n);

@@ -35,14 +35,13 @@ static int check_batch(const wmss_model *m, const wmss_acts *a, const wmss_batch
     return 0;
 }
 
-// Positions and attention spans. Without a cache a token attends to its own sequence
-// up to itself; with one, to its slot's rows up to itself.
+// Positions and key rows. Without a cache a token attends to its own sequence up to
+// itself; with one, to its slot's rows up to itself (sliding layers: the last W only).
 static void plan_attention(wmss_acts *a, const wmss_batch *b, const wmss_kv_cache *kv, const int *slot) {
     for (int s = 0; s < b->B; s++) {
         const int past = kv ? kv->len[slot[s]] : 0;
         for (int i = b->start[s]; i < b->start[s + 1]; i++) {
             a->pos[i] = past + i - b->start[s];
-            a->n_keys[i] = a->pos[i] + 1;
             a->kv_row[i] = kv ? (int64_t)slot[s] * kv->max_len : (int64_t)b->start[s];
         }
     }
@@ -58,11 +57,12 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
         return wmss_fail(e, "cached forward: the activations hold %d keys per token, the cache %d", a->max_keys, kv->max_len);
     plan_attention(a, b, kv, slot);
 
-    embedding_forward(a->resid, b->ids, m->w.embed, N, C);
+    const float off = c->arch->norm_plus_one ? 1.0f : 0.0f, eps = c->rms_norm_eps;
+    embedding_forward(a->resid, b->ids, m->w.embed, c->embed_scale, N, C);
     for (int l = 0; l < c->num_layers; l++) {
         const wmss_layer_weights *w = &m->w.layers[l];
         const size_t ls = a->keep_layers ? (size_t)l : 0;  // activation slot
-        float *x = a->resid + (a->keep_layers ? (size_t)l : 0) * N * C;  // (N, C) layer input
+        float *x = a->resid + ls * N * C;  // (N, C) layer input
         float *x_out = a->resid + (a->keep_layers ? (size_t)l + 1 : 0) * N * C;
         float *ln1 = a->ln1 + ls * N * C, *ln1_rstd = a->ln1_rstd + ls * N;
         float *q = a->q + ls * N * QD, *k = a->k + ls * N * KD, *v = a->v + ls * N * KD;
@@ -71,21 +71,23 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
         float *mid = a->resid_mid + ls * N * C;
         float *ln2 = a->ln2 + ls * N * C, *ln2_rstd = a->ln2_rstd + ls * N;
         float *gate = a->gate + ls * N * I, *up = a->up + ls * N * I, *act = a->mlp_act + ls * N * I;
+        const int sliding = c->layer_sliding[l], window = sliding ? c->sliding_window : 0;
+        const float *inv_freq = sliding ? a->rope_inv_freq_local : a->rope_inv_freq;
 
-        // attention block: mid = x + o_proj(attention(rope(norm(q)), rope(norm(k)), v))
-        rmsnorm_forward(ln1, ln1_rstd, x, w->ln1, N, C, c->rms_norm_eps);
+        // attention block: mid = x + [out_norm](o_proj(attention(rope(norm(q)), rope(norm(k)), v)))
+        rmsnorm_forward(ln1, ln1_rstd, x, w->ln1, off, N, C, eps);
         if (c->arch->qk_norm) {
             matmul_forward(q_raw, ln1, w->wq, w->bq, N, C, QD);
             matmul_forward(k_raw, ln1, w->wk, w->bk, N, C, KD);
-            rmsnorm_forward(q, a->qn_rstd + ls * N * H, q_raw, w->q_norm, N * H, D, c->rms_norm_eps);
-            rmsnorm_forward(k, a->kn_rstd + ls * N * KV, k_raw, w->k_norm, N * KV, D, c->rms_norm_eps);
+            rmsnorm_forward(q, a->qn_rstd + ls * N * H, q_raw, w->q_norm, off, N * H, D, eps);
+            rmsnorm_forward(k, a->kn_rstd + ls * N * KV, k_raw, w->k_norm, off, N * KV, D, eps);
         } else {
             matmul_forward(q, ln1, w->wq, w->bq, N, C, QD);
             matmul_forward(k, ln1, w->wk, w->bk, N, C, KD);
         }
         matmul_forward(v, ln1, w->wv, w->bv, N, C, KD);
-        rope_forward(q, a->pos, a->rope_inv_freq, N, H, D);
-        rope_forward(k, a->pos, a->rope_inv_freq, N, KV, D);
+        rope_forward(q, a->pos, inv_freq, N, H, D);
+        rope_forward(k, a->pos, inv_freq, N, KV, D);
         const float *keys = k, *vals = v;
         if (kv) {  // append this batch's rows to the cache, then attend over the cache
             float *ck = kv->k + (size_t)l * kv->slots * kv->max_len * KD;
@@ -98,17 +100,30 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
             keys = ck;
             vals = cv;
         }
-        attention_forward(att, lse, q, keys, vals, a->kv_row, a->n_keys, N, H, KV, D, a->scratch, a->max_keys,
-                          a->n_threads);
-        matmul_forward(a->tmp, att, w->wo, w->bo, N, QD, C);
+        attention_forward(att, lse, q, keys, vals, a->kv_row, a->pos, N, H, KV, D, window, c->attn_scale, a->scratch,
+                          a->max_keys, a->n_threads);
+        if (c->arch->sandwich_norms) {
+            float *proj = a->att_proj + ls * N * C;
+            matmul_forward(proj, att, w->wo, w->bo, N, QD, C);
+            rmsnorm_forward(a->tmp, a->att_proj_rstd + ls * N, proj, w->attn_out_norm, off, N, C, eps);
+        } else {
+            matmul_forward(a->tmp, att, w->wo, w->bo, N, QD, C);
+        }
         residual_forward(mid, x, a->tmp, (size_t)N * C);
 
-        // MLP block: x_out = mid + down(silu(gate(ln2)) * up(ln2))
-        rmsnorm_forward(ln2, ln2_rstd, mid, w->ln2, N, C, c->rms_norm_eps);
-        matmul_forward(gate, ln2, w->w_gate, NULL, N, C, I);
-        matmul_forward(up, ln2, w->w_up, NULL, N, C, I);
-        swiglu_forward(act, gate, up, (size_t)N * I);
-        matmul_forward(a->tmp, act, w->w_down, NULL, N, I, C);
+        // MLP block: x_out = mid + [out_norm](down(act(gate(ln2)) * up(ln2)))
+        rmsnorm_forward(ln2, ln2_rstd, mid, w->ln2, off, N, C, eps);
+        matmul_forward(gate, ln2, w->w_gate, w->b_gate, N, C, I);
+        matmul_forward(up, ln2, w->w_up, w->b_up, N, C, I);
+        if (c->arch->act == WMSS_ACT_GELU_TANH) geglu_forward(act, gate, up, (size_t)N * I);
+        else swiglu_forward(act, gate, up, (size_t)N * I);
+        if (c->arch->sandwich_norms) {
+            float *proj = a->mlp_proj + ls * N * C;
+            matmul_forward(proj, act, w->w_down, w->b_down, N, I, C);
+            rmsnorm_forward(a->tmp, a->mlp_proj_rstd + ls * N, proj, w->mlp_out_norm, off, N, C, eps);
+        } else {
+            matmul_forward(a->tmp, act, w->w_down, w->b_down, N, I, C);
+        }
         residual_forward(x_out, mid, a->tmp, (size_t)N * C);
     }
     if (kv)
@@ -117,11 +132,11 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
     if (last_only) {  // only each sequence's last token: gather, norm, head
         for (int s = 0; s < b->B; s++)
             memcpy(a->last_rows + (size_t)s * C, x_final + (size_t)(b->start[s + 1] - 1) * C, C * sizeof(float));
-        rmsnorm_forward(a->final_norm, a->final_rstd, a->last_rows, m->w.final_norm, b->B, C, c->rms_norm_eps);
+        rmsnorm_forward(a->final_norm, a->final_rstd, a->last_rows, m->w.final_norm, off, b->B, C, eps);
         matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, b->B, C, c->vocab_size);
         return 0;
     }
-    rmsnorm_forward(a->final_norm, a->final_rstd, x_final, m->w.final_norm, N, C, c->rms_norm_eps);
+    rmsnorm_forward(a->final_norm, a->final_rstd, x_final, m->w.final_norm, off, N, C, eps);
     if (logits) matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, N, C, c->vocab_size);
     return 0;
 }

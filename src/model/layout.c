@@ -26,19 +26,22 @@ static void add(builder *b, const char *name, int ndim, int64_t d0, int64_t d1, 
 
 int wmss_layout_build(const wmss_config *c, wmss_layout *lo, wmss_error *e) {
     memset(lo, 0, sizeof *lo);
-    int per_layer = 16, cap = 4 + per_layer * c->num_layers;
+    int per_layer = 20, cap = 4 + per_layer * c->num_layers;
     lo->specs = wmss_calloc(cap, sizeof *lo->specs, e);
     if (!lo->specs) return -1;
     builder b = {lo, cap};
     const int64_t C = c->hidden_size, I = c->intermediate_size, V = c->vocab_size;
     const int64_t QD = (int64_t)c->num_heads * c->head_dim, KD = (int64_t)c->num_kv_heads * c->head_dim;
-    const int qkv_bias = c->arch->qkv_bias || c->attention_bias, o_bias = c->attention_bias;
+    const int qkv_bias = c->arch->qkv_bias || c->attention_bias, o_bias = c->attention_bias, mb = c->mlp_bias;
+    const int sw = c->arch->sandwich_norms;
+    // Norm weights multiply as (1 + w) in Gemma, so they start at 0 there.
+    const wmss_init_kind NORM = c->arch->norm_plus_one ? WMSS_INIT_ZEROS : WMSS_INIT_ONES;
     add(&b, "model.embed_tokens.weight", 2, V, C, WMSS_INIT_NORMAL);
     char n[96];
     for (int l = 0; l < c->num_layers; l++) {
 #define P(suffix, nd, d0, d1, init) \
     (snprintf(n, sizeof n, "model.layers.%d.%s", l, suffix), add(&b, n, nd, d0, d1, init))
-        P("input_layernorm.weight", 1, C, 0, WMSS_INIT_ONES);
+        P("input_layernorm.weight", 1, C, 0, NORM);
         P("self_attn.q_proj.weight", 2, QD, C, WMSS_INIT_NORMAL);
         if (qkv_bias) P("self_attn.q_proj.bias", 1, QD, 0, WMSS_INIT_ZEROS);
         P("self_attn.k_proj.weight", 2, KD, C, WMSS_INIT_NORMAL);
@@ -46,18 +49,23 @@ int wmss_layout_build(const wmss_config *c, wmss_layout *lo, wmss_error *e) {
         P("self_attn.v_proj.weight", 2, KD, C, WMSS_INIT_NORMAL);
         if (qkv_bias) P("self_attn.v_proj.bias", 1, KD, 0, WMSS_INIT_ZEROS);
         if (c->arch->qk_norm) {
-            P("self_attn.q_norm.weight", 1, c->head_dim, 0, WMSS_INIT_ONES);
-            P("self_attn.k_norm.weight", 1, c->head_dim, 0, WMSS_INIT_ONES);
+            P("self_attn.q_norm.weight", 1, c->head_dim, 0, NORM);
+            P("self_attn.k_norm.weight", 1, c->head_dim, 0, NORM);
         }
         P("self_attn.o_proj.weight", 2, C, QD, WMSS_INIT_NORMAL);
         if (o_bias) P("self_attn.o_proj.bias", 1, C, 0, WMSS_INIT_ZEROS);
-        P("post_attention_layernorm.weight", 1, C, 0, WMSS_INIT_ONES);
+        P("post_attention_layernorm.weight", 1, C, 0, NORM);
+        if (sw) P("pre_feedforward_layernorm.weight", 1, C, 0, NORM);
         P("mlp.gate_proj.weight", 2, I, C, WMSS_INIT_NORMAL);
+        if (mb) P("mlp.gate_proj.bias", 1, I, 0, WMSS_INIT_ZEROS);
         P("mlp.up_proj.weight", 2, I, C, WMSS_INIT_NORMAL);
+        if (mb) P("mlp.up_proj.bias", 1, I, 0, WMSS_INIT_ZEROS);
         P("mlp.down_proj.weight", 2, C, I, WMSS_INIT_NORMAL);
+        if (mb) P("mlp.down_proj.bias", 1, C, 0, WMSS_INIT_ZEROS);
+        if (sw) P("post_feedforward_layernorm.weight", 1, C, 0, NORM);
 #undef P
     }
-    add(&b, "model.norm.weight", 1, C, 0, WMSS_INIT_ONES);
+    add(&b, "model.norm.weight", 1, C, 0, NORM);
     if (!c->tie_word_embeddings) add(&b, "lm_head.weight", 2, V, C, WMSS_INIT_NORMAL);
     return 0;
 }
@@ -95,10 +103,19 @@ int wmss_weights_bind(const wmss_config *c, const wmss_layout *lo, float *base, 
         V(k_norm, "self_attn.k_norm.weight");
         V(wo, "self_attn.o_proj.weight");
         V(bo, "self_attn.o_proj.bias");
-        V(ln2, "post_attention_layernorm.weight");
+        if (c->arch->sandwich_norms) {
+            V(attn_out_norm, "post_attention_layernorm.weight");
+            V(ln2, "pre_feedforward_layernorm.weight");
+            V(mlp_out_norm, "post_feedforward_layernorm.weight");
+        } else {
+            V(ln2, "post_attention_layernorm.weight");
+        }
         V(w_gate, "mlp.gate_proj.weight");
+        V(b_gate, "mlp.gate_proj.bias");
         V(w_up, "mlp.up_proj.weight");
+        V(b_up, "mlp.up_proj.bias");
         V(w_down, "mlp.down_proj.weight");
+        V(b_down, "mlp.down_proj.bias");
 #undef V
     }
     return 0;

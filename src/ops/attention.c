@@ -4,17 +4,23 @@
 
 #include "ops.h"
 
+size_t attention_scratch_floats(int max_len, int D, int n_threads) {
+    (void)D;
+    return (size_t)n_threads * max_len;
+}
+
 void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int64_t *kv_row,
-                       const int *n_keys, int N, int H, int KV, int D, float *scratch, int max_len, int n_threads) {
+                       const int *pos, int N, int H, int KV, int D, int window, float scale, float *scratch,
+                       int max_len, int n_threads) {
     const int group = H / KV;
-    const float scale = 1.0f / sqrtf((float)D);
     #pragma omp parallel for collapse(2) schedule(dynamic, 8) num_threads(n_threads)
     for (int i = 0; i < N; i++) {
         for (int h = 0; h < H; h++) {
             float *sc = scratch + (size_t)omp_get_thread_num() * max_len;
             const float *qi = q + ((size_t)i * H + h) * D;
-            const float *kb = k + (size_t)kv_row[i] * KV * D, *vb = v + (size_t)kv_row[i] * KV * D;
-            const int kvh = h / group, len = n_keys[i];
+            const int lo = window > 0 && pos[i] >= window ? pos[i] - window + 1 : 0, len = pos[i] + 1 - lo;
+            const float *kb = k + (size_t)(kv_row[i] + lo) * KV * D, *vb = v + (size_t)(kv_row[i] + lo) * KV * D;
+            const int kvh = h / group;
             float mx = -INFINITY;
             for (int s = 0; s < len; s++) {
                 const float *ks = kb + ((size_t)s * KV + kvh) * D;
@@ -42,9 +48,8 @@ void attention_forward(float *out, float *lse, const float *q, const float *k, c
 
 void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
                         const float *v, const float *out, const float *lse, const int *seq_start, int B, int N, int H,
-                        int KV, int D, int n_threads) {
+                        int KV, int D, int window, float scale, int n_threads) {
     const int group = H / KV;
-    const float scale = 1.0f / sqrtf((float)D);
     #pragma omp parallel for schedule(static) num_threads(n_threads)
     for (size_t i = 0; i < (size_t)N * H * D; i++) dq[i] = 0.0f;
     #pragma omp parallel for schedule(static) num_threads(n_threads)
@@ -63,7 +68,8 @@ void attention_backward(float *dq, float *dk, float *dv, const float *dout, cons
                     float delta = 0.0f;  // sum_d dout * out = sum_s p_s * (dout . v_s)
                     for (int d = 0; d < D; d++) delta += go[d] * o[d];
                     float *gq = dq + qi;
-                    for (int s = 0; s <= t; s++) {
+                    const int lo = window > 0 && t >= window ? t - window + 1 : 0;
+                    for (int s = lo; s <= t; s++) {
                         const size_t ki = ((size_t)(first + s) * KV + kvh) * D;
                         const float *kv = k + ki, *vv = v + ki;
                         float dot = 0.0f, dp = 0.0f;

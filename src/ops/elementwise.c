@@ -3,9 +3,38 @@
 
 #include "ops.h"
 
-void embedding_forward(float *out, const int *ids, const float *table, int N, int C) {
+void embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C) {
     #pragma omp parallel for schedule(static)
-    for (int i = 0; i < N; i++) memcpy(out + (size_t)i * C, table + (size_t)ids[i] * C, C * sizeof(float));
+    for (int i = 0; i < N; i++) {
+        float *o = out + (size_t)i * C;
+        const float *t = table + (size_t)ids[i] * C;
+        if (scale == 1.0f) memcpy(o, t, C * sizeof(float));
+        else
+            for (int c = 0; c < C; c++) o[c] = t[c] * scale;
+    }
+}
+
+// gelu_pytorch_tanh: 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi), as
+// PyTorch's CPU kernel evaluates it.
+static const float GELU_K = 0.7978845608028654f, GELU_C = 0.044715f;
+
+void geglu_forward(float *out, const float *gate, const float *up, size_t n) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float x = gate[i], inner = GELU_K * (x + GELU_C * (x * x * x));
+        out[i] = 0.5f * x * (1.0f + tanhf(inner)) * up[i];
+    }
+}
+
+void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float x = gate[i], t = tanhf(GELU_K * (x + GELU_C * (x * x * x)));
+        const float gelu = 0.5f * x * (1.0f + t);
+        const float dgelu = 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * GELU_K * (1.0f + 3.0f * GELU_C * x * x);
+        dup[i] = dout[i] * gelu;
+        dgate[i] = dout[i] * up[i] * dgelu;
+    }
 }
 
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
@@ -21,7 +50,7 @@ void residual_forward(float *out, const float *x, const float *y, size_t n) {
     for (size_t i = 0; i < n; i++) out[i] = x[i] + y[i];
 }
 
-void embedding_backward(float *dtable, const float *dout, const int *ids, int N, int C) {
+void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C) {
     // Rows may repeat: split by columns so that no two threads add to the same float.
     #pragma omp parallel for schedule(static)
     for (int c0 = 0; c0 < C; c0 += 64) {
@@ -29,7 +58,7 @@ void embedding_backward(float *dtable, const float *dout, const int *ids, int N,
         for (int i = 0; i < N; i++) {
             float *d = dtable + (size_t)ids[i] * C;
             const float *g = dout + (size_t)i * C;
-            for (int c = c0; c < c1; c++) d[c] += g[c];
+            for (int c = c0; c < c1; c++) d[c] += scale * g[c];
         }
     }
 }

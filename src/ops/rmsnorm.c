@@ -2,7 +2,8 @@
 
 #include "ops.h"
 
-void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, int N, int C, float eps) {
+void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, float w_offset, int N, int C,
+                     float eps) {
     #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         const float *x = inp + (size_t)i * C;
@@ -10,22 +11,22 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, 
         float ss = 0.0f;
         for (int c = 0; c < C; c++) ss += x[c] * x[c];
         float r = 1.0f / sqrtf(ss / C + eps);
-        for (int c = 0; c < C; c++) o[c] = x[c] * r * w[c];
+        for (int c = 0; c < C; c++) o[c] = x[c] * r * (w_offset + w[c]);
         rstd[i] = r;
     }
 }
 
-void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, const float *rstd,
-                      int N, int C) {
-    // y = x * r * w with r = (mean(x^2) + eps)^-1/2:
-    // dx = r * (w * dy) - x * r^3 / C * sum(w * dy * x);  dw += sum_rows dy * x * r
+void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w, float w_offset,
+                      const float *rstd, int N, int C) {
+    // y = x * r * g with g = w_offset + w and r = (mean(x^2) + eps)^-1/2:
+    // dx = r * (g * dy) - x * r^3 / C * sum(g * dy * x);  dw += sum_rows dy * x * r
     #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         const float *x = inp + (size_t)i * C, *dy = dout + (size_t)i * C;
         float *dx = dinp + (size_t)i * C, r = rstd[i], dot = 0.0f;
-        for (int c = 0; c < C; c++) dot += w[c] * dy[c] * x[c];
+        for (int c = 0; c < C; c++) dot += (w_offset + w[c]) * dy[c] * x[c];
         float k = dot * r * r * r / C;
-        for (int c = 0; c < C; c++) dx[c] += r * w[c] * dy[c] - k * x[c];
+        for (int c = 0; c < C; c++) dx[c] += r * (w_offset + w[c]) * dy[c] - k * x[c];
     }
     // The weight gradient reduces over rows: split by columns so threads do not collide.
     #pragma omp parallel for schedule(static)

@@ -71,7 +71,7 @@ expect unknown_arch 'architecture "MambaForCausalLM" is not supported' -- logits
 clone rope_scaling; $PY - "$T/rope_scaling/config.json" <<'PY'
 import json, sys; p = sys.argv[1]; c = json.load(open(p)); c["rope_scaling"] = {"rope_type": "yarn", "factor": 4.0}; json.dump(c, open(p, "w"))
 PY
-expect rope_scaling '"rope_scaling" is set' -- logits "$T/rope_scaling"
+expect rope_scaling 'RoPE type "yarn"' -- logits "$T/rope_scaling"
 
 clone sliding; $PY - "$T/sliding/config.json" <<'PY'
 import json, sys; p = sys.argv[1]; c = json.load(open(p)); c["use_sliding_window"] = True; json.dump(c, open(p, "w"))
