@@ -52,11 +52,17 @@ static void print_json_string(FILE *f, const char *s) {
     cJSON_Delete(j);
 }
 
+static void print_ids(FILE *f, const char *key, const int32_t *ids, int n) {
+    fprintf(f, ", \"%s\": [", key);
+    for (int i = 0; i < n; i++) fprintf(f, "%s%d", i ? ", " : "", ids[i]);
+    fputc(']', f);
+}
+
 int cmd_generate(int argc, char **argv) {
     const char *model_dir = NULL, *prompt = NULL, *jsonl = NULL, *system = NULL, *out = NULL, *tmpl = NULL;
     const char *max_new_s = "256", *temp_s = "0", *top_p_s = "1", *top_k_s = "0", *seed_s = "0", *batch_s = "8";
     const char *thinking_s = NULL, *stops[CLI_MAX_REPEAT];
-    int chat = 0, n_stops = 0, done;
+    int chat = 0, n_stops = 0, with_ids = 0, done;
     const cli_opt opts[] = {
         {"--model", "DIR", "model directory (required)", &model_dir, NULL},
         {"--prompt", "STR", "one prompt", &prompt, NULL},
@@ -73,6 +79,7 @@ int cmd_generate(int argc, char **argv) {
         {"--stop", "+STR", "stop string (output is cut before it)", stops, &n_stops},
         {"--batch", "N", "prompts decoded together (default 8)", &batch_s, NULL},
         {"--out", "FILE", "write JSONL here instead of standard output", &out, NULL},
+        {"--ids", NULL, "also print the prompt's and the output's token ids", NULL, &with_ids},
     };
     int rc = cli_parse("generate", "--model DIR (--prompt STR | --jsonl FILE) [options]", argc, argv, opts,
                        sizeof opts / sizeof opts[0], &done);
@@ -142,7 +149,12 @@ int cmd_generate(int argc, char **argv) {
         }
         fprintf(f, "{\"index\": %d, \"output\": ", i);
         print_json_string(f, text);
-        fprintf(f, ", \"tokens\": %d, \"finish\": \"%s\"}\n", outs[i].n, gen_finish_name(outs[i].finish));
+        fprintf(f, ", \"tokens\": %d, \"finish\": \"%s\"", outs[i].n, gen_finish_name(outs[i].finish));
+        if (with_ids) {
+            print_ids(f, "prompt_ids", ids[i], lens[i]);
+            print_ids(f, "output_ids", outs[i].ids, outs[i].n);
+        }
+        fputs("}\n", f);
         free(text);
     }
     if (out && wmss_atomic_commit(&af, &e)) goto end;

@@ -45,8 +45,47 @@ static int copy_tokenizer(const char *path, const char *out, wmss_error *e) {
     return 0;
 }
 
+// --arch: the class to build (short names for the supported families).
+static int set_arch(cJSON *j, const char *name, wmss_error *e) {
+    static const char *const SHORT[][2] = {{"qwen3", "Qwen3ForCausalLM"}, {"qwen2", "Qwen2ForCausalLM"},
+                                           {"qwen2.5", "Qwen2ForCausalLM"}, {"llama", "LlamaForCausalLM"},
+                                           {"gemma3", "Gemma3ForCausalLM"}};
+    const char *cls = name;
+    for (size_t i = 0; i < sizeof SHORT / sizeof SHORT[0]; i++)
+        if (!strcmp(SHORT[i][0], name)) cls = SHORT[i][1];
+    const wmss_arch *a = wmss_arch_find(cls);
+    if (!a || strcmp(a->hf_class, cls))
+        return wmss_fail(e, "--arch: unknown architecture '%s' (qwen3, qwen2, llama, gemma3 or one of %s)", name,
+                         wmss_arch_list());
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "architectures");
+    cJSON *arr = cJSON_AddArrayToObject(j, "architectures");
+    cJSON_AddItemToArray(arr, cJSON_CreateString(cls));
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "model_type");
+    cJSON_AddStringToObject(j, "model_type", a->model_type);
+    return 0;
+}
+
+// The built-in defaults carry Qwen3-only keys; another architecture's config does not
+// want them (unless its file sets them itself, which the merge already applied).
+static void drop_foreign_defaults(cJSON *j) {
+    const cJSON *archs = cJSON_GetObjectItemCaseSensitive(j, "architectures");
+    const cJSON *a0 = cJSON_IsArray(archs) ? cJSON_GetArrayItem(archs, 0) : NULL;
+    if (!cJSON_IsString(a0) || !strcmp(a0->valuestring, "Qwen3ForCausalLM")) return;
+    const wmss_arch *a = wmss_arch_find(a0->valuestring);
+    cJSON *mt = cJSON_GetObjectItemCaseSensitive(j, "model_type");
+    if (a && cJSON_IsString(mt) && !strcmp(mt->valuestring, "qwen3")) {
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "model_type");
+        cJSON_AddStringToObject(j, "model_type", a->model_type);
+    }
+    cJSON *act = cJSON_GetObjectItemCaseSensitive(j, "hidden_act");
+    if (a && strcmp(a->act_key, "hidden_act") && cJSON_IsString(act) && !strcmp(act->valuestring, "silu"))
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "hidden_act");
+    cJSON *sw = cJSON_GetObjectItemCaseSensitive(j, "use_sliding_window");
+    if (a && !a->qkv_bias && cJSON_IsFalse(sw)) cJSON_DeleteItemFromObjectCaseSensitive(j, "use_sliding_window");
+}
+
 int cmd_init_model(int argc, char **argv) {
-    const char *out = NULL, *config = NULL, *seed_s = "0", *dtype_s = NULL, *tok = NULL, *shard_s = NULL;
+    const char *out = NULL, *config = NULL, *seed_s = "0", *dtype_s = NULL, *tok = NULL, *shard_s = NULL, *arch = NULL;
     const char *sizes[9] = {0};
     int force = 0, done;
     static const char *const SIZE_KEYS[9] = {"hidden_size", "intermediate_size", "num_hidden_layers",
@@ -55,6 +94,7 @@ int cmd_init_model(int argc, char **argv) {
     const cli_opt opts[] = {
         {"--out", "DIR", "output model directory (required)", &out, NULL},
         {"--config", "FILE", "a Hugging Face config.json (fields it lacks take the built-in tiny defaults)", &config, NULL},
+        {"--arch", "NAME", "qwen3 (default), qwen2, llama or gemma3, or a Hugging Face class name", &arch, NULL},
         {"--seed", "N", "random seed (default 0)", &seed_s, NULL},
         {"--dtype", "T", "stored dtype: float32, bfloat16 or float16 (default: the config's torch_dtype)", &dtype_s, NULL},
         {"--tokenizer", "PATH", "tokenizer.json or a directory with tokenizer files to copy in", &tok, NULL},
@@ -102,9 +142,11 @@ int cmd_init_model(int argc, char **argv) {
         }
         cJSON_Delete(user);
     }
+    if (arch && set_arch(j, arch, &e)) goto fail;
+    drop_foreign_defaults(j);
     for (int i = 0; i < 9; i++) {
         if (!sizes[i]) continue;
-        if (cli_int(opts[6 + i].name, sizes[i], i == 8 ? 0 : 1, i == 8 ? 1 : 1L << 30, &v)) { cJSON_Delete(j); return 2; }
+        if (cli_int(opts[7 + i].name, sizes[i], i == 8 ? 0 : 1, i == 8 ? 1 : 1L << 30, &v)) { cJSON_Delete(j); return 2; }
         if (i == 8) {
             cJSON_DeleteItemFromObjectCaseSensitive(j, SIZE_KEYS[i]);
             cJSON_AddBoolToObject(j, SIZE_KEYS[i], v);

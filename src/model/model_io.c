@@ -58,12 +58,41 @@ static int is_ignorable(const char *name) {
     return strstr(name, "rotary_emb.inv_freq") != NULL;
 }
 
-static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *dir, wmss_error *e) {
+// A multimodal checkpoint (Gemma3ForConditionalGeneration) stores the text model under
+// "language_model.model." (transformers < 4.52) or "model.language_model." (newer),
+// the head under "language_model.lm_head." or "lm_head.".
+static const wmss_st_tensor *find_text_tensor(const wmss_checkpoint *ck, const char *name, int text_only,
+                                              const wmss_st_file **f) {
+    if (!text_only) return wmss_checkpoint_find(ck, name, f);
+    char alt[160];
+    const int in_model = !strncmp(name, "model.", 6);
+    snprintf(alt, sizeof alt, "%s%s", in_model ? "language_model.model." : "language_model.", name + (in_model ? 6 : 0));
+    const wmss_st_tensor *t = wmss_checkpoint_find(ck, alt, f);
+    if (t) return t;
+    if (in_model) {
+        snprintf(alt, sizeof alt, "model.language_model.%s", name + 6);
+        if ((t = wmss_checkpoint_find(ck, alt, f))) return t;
+    }
+    return wmss_checkpoint_find(ck, name, f);
+}
+
+// Tensors of a multimodal checkpoint that are not the text model's.
+static int is_other_modality(const char *name) {
+    static const char *const PREFIXES[] = {"vision_tower.", "multi_modal_projector.", "model.vision_tower.",
+                                           "model.multi_modal_projector."};
+    for (size_t i = 0; i < sizeof PREFIXES / sizeof PREFIXES[0]; i++)
+        if (!strncmp(name, PREFIXES[i], strlen(PREFIXES[i]))) return 1;
+    return 0;
+}
+
+static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *dir, const wmss_st_tensor **used,
+                        wmss_error *e) {
     int expected = 0;
+    const int text_only = m->cfg.text_only;
     for (int i = 0; i < m->layout.n_specs; i++) {
         const wmss_param_spec *s = &m->layout.specs[i];
         const wmss_st_file *f;
-        const wmss_st_tensor *t = wmss_checkpoint_find(ck, s->name, &f);
+        const wmss_st_tensor *t = find_text_tensor(ck, s->name, text_only, &f);
         if (!t) return wmss_fail(e, "%s: tensor '%s' is missing from the checkpoint", dir, s->name);
         int ok = t->ndim == s->ndim && t->shape[0] == s->shape[0] && (s->ndim == 1 || t->shape[1] == s->shape[1]);
         if (!ok) {
@@ -77,7 +106,7 @@ static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *di
                              s->name, got, (long long)s->shape[0], (long long)s->shape[1]);
         }
         if (wmss_st_read_f32(t, m->params + s->offset, f->path, e)) return -1;
-        expected++;
+        used[expected++] = t;
     }
     // Anything else in the checkpoint means the config and the weights disagree, except
     // a tied lm_head that some writers store anyway.
@@ -85,9 +114,11 @@ static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *di
         for (int ti = 0; ti < ck->files[fi].n_tensors; ti++) {
             const char *name = ck->files[fi].tensors[ti].name;
             int known = 0;
-            for (int i = 0; i < m->layout.n_specs && !known; i++) known = !strcmp(m->layout.specs[i].name, name);
-            if (known || is_ignorable(name)) continue;
-            if (m->cfg.tie_word_embeddings && !strcmp(name, "lm_head.weight")) continue;
+            for (int i = 0; i < expected && !known; i++) known = used[i] == &ck->files[fi].tensors[ti];
+            if (known || is_ignorable(name) || (text_only && is_other_modality(name))) continue;
+            if (m->cfg.tie_word_embeddings && strstr(name, "lm_head.weight") &&
+                (!strcmp(name, "lm_head.weight") || text_only))
+                continue;
             return wmss_fail(e, "%s: unexpected tensor '%s' (does config.json describe this checkpoint?)",
                              ck->files[fi].path, name);
         }
@@ -105,8 +136,13 @@ int wmss_model_load(const char *dir, wmss_model *m, wmss_error *e) {
     if (rc) return -1;
     wmss_checkpoint ck;
     if (wmss_checkpoint_open(dir, &ck, e)) { wmss_model_free(m); return -1; }
-    rc = load_tensors(m, &ck, dir, e);
+    const wmss_st_tensor **used = wmss_calloc(m->layout.n_specs, sizeof *used, e);
+    rc = used ? load_tensors(m, &ck, dir, used, e) : -1;
+    free(used);
     wmss_checkpoint_close(&ck);
+    if (!rc && m->cfg.text_only)
+        fprintf(stderr, "note: %s holds a multimodal %s; loaded its text model only (the vision tower and projector "
+                        "are ignored; saving writes a text-only %s)\n", dir, m->cfg.arch->text_of, m->cfg.arch->hf_class);
     if (rc) wmss_model_free(m);
     return rc;
 }
