@@ -42,7 +42,7 @@ static void run_case(int N, int K, int V, int C, int chunk, int fd) {
     wmss_loss_ws ws;
     wmss_error e;
     wmss_loss_branch br[2];
-    for (int k = 0; k < K; k++) br[k] = (wmss_loss_branch){h[k], W[k], K == 1 ? 1.0f : 0.5f, dh[k], dW[k]};
+    for (int k = 0; k < K; k++) br[k] = (wmss_loss_branch){.h = h[k], .W = W[k], .weight = K == 1 ? 1.0f : 0.5f, .dh = dh[k], .dW = dW[k]};
     wmss_loss_stats st = {0};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -32,6 +32,7 @@ typedef struct {
     int sandwich_norms;      // norms on the attention and MLP outputs too (Gemma 3: four per layer)
     int embed_scale;         // embeddings multiplied by sqrt(hidden_size) (Gemma)
     int sliding_layers;      // local/global layer pattern with sliding windows (Gemma 3)
+    int logit_softcap;       // reads final_logit_softcapping (Gemma 3)
     wmss_act act;            // MLP activation
     const char *act_key;     // "hidden_act" or "hidden_activation"
     const char *act_name;    // its only accepted value
@@ -71,6 +72,7 @@ typedef struct {
     float attn_scale;         // score scale: 1/sqrt(head_dim) or 1/sqrt(query_pre_attn_scalar)
     float embed_scale;        // 1, or sqrt(hidden_size) (Gemma)
     int mlp_bias;             // gate/up/down biases (Llama mlp_bias)
+    float final_softcap;      // Gemma final_logit_softcapping: logits = cap * tanh(logits / cap); 0 = none
     int tie_word_embeddings;
     int attention_bias;       // q/k/v/o biases (config attention_bias)
     float initializer_range;

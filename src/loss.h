@@ -18,6 +18,7 @@ typedef struct {
     const float *h;   // (N, C) final normed hidden states
     const float *W;   // (V, C) head weight
     float weight;     // w_k
+    float softcap;    // > 0: the branch's logits are cap * tanh(hW^T / cap) (Gemma); 0: none
     float *dh;        // (N, C) written: dL/dh_k (zero where no target), or NULL
     float *dW;        // (V, C) accumulated: dL/dW_k, or NULL
 } wmss_loss_branch;
@@ -32,6 +33,7 @@ typedef struct {
 typedef struct {
     int K, chunk, V, C;
     float *z;         // (chunk, V) mixed logits, then their gradient
+    float *zk;        // (chunk, V) one soft-capped branch's logits; allocated on first use
     float *h;         // (K, chunk, C) gathered hidden rows
     float *dh;        // (chunk, C)
     int *rows;        // (max_tokens) positions with a target
@@ -59,9 +61,9 @@ typedef struct {
     long n;
 } wmss_logit_stats;
 
-// Adds the statistics of the logits h W^T at the target positions to *ls, one chunk
+// Adds the statistics of the logits h W^T (soft-capped if softcap > 0) at the target positions to *ls, one chunk
 // at a time (no gradient; the workspace is reused).
-int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W, const int *targets, int N,
-                                wmss_logit_stats *ls, wmss_error *e);
+int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W, float softcap, const int *targets,
+                                int N, wmss_logit_stats *ls, wmss_error *e);
 
 #endif

@@ -67,6 +67,9 @@ void swiglu_forward(float *out, const float *gate, const float *up, size_t n);
 // Writes dgate and dup (n) from dout.
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n);
 
+// Logit soft-capping in place: z = cap * tanh(z / cap) over n (Gemma's final_logit_softcapping).
+void softcap_forward(float *z, size_t n, float cap);
+
 // out = x + y, elementwise over n (out may alias x). Its backward is the identity:
 // the residual gradient flows to both inputs unchanged.
 void residual_forward(float *out, const float *x, const float *y, size_t n);

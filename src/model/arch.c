@@ -21,7 +21,7 @@ static const wmss_arch ARCHS[] = {
              .vocab_size = 32000, .max_position_embeddings = 2048, .rms_norm_eps = 1e-6, .rope_theta = 10000.0,
              .bos = 1, .eos = 2, .pad = -1}},
     {.hf_class = "Gemma3ForCausalLM", .model_type = "gemma3_text", .qk_norm = 1, .norm_plus_one = 1,
-     .sandwich_norms = 1, .embed_scale = 1, .sliding_layers = 1, .act = WMSS_ACT_GELU_TANH,
+     .sandwich_norms = 1, .embed_scale = 1, .sliding_layers = 1, .logit_softcap = 1, .act = WMSS_ACT_GELU_TANH,
      .act_key = "hidden_activation", .act_name = "gelu_pytorch_tanh", .text_of = "Gemma3ForConditionalGeneration",
      .def = {.hidden_size = 2304, .intermediate_size = 9216, .num_layers = 26, .num_heads = 8, .num_kv_heads = 4,
              .head_dim = 256, .vocab_size = 262208, .max_position_embeddings = 131072, .rms_norm_eps = 1e-6,

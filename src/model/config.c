@@ -179,7 +179,7 @@ static int parse_layer_types(const cJSON *root, wmss_config *c, const char *path
 static int refuse_unimplemented(const cJSON *root, const wmss_arch *arch, const char *path, wmss_error *e) {
     static const char *const NULL_ONLY[] = {"quantization_config", "attn_logit_softcapping", "final_logit_softcapping"};
     for (size_t i = 0; i < sizeof NULL_ONLY / sizeof NULL_ONLY[0]; i++)
-        if (is_set(root, NULL_ONLY[i]))
+        if (is_set(root, NULL_ONLY[i]) && !(i == 2 && arch->logit_softcap))
             return wmss_fail(e, "%s: \"%s\" is set; it is not implemented (only null is accepted)", path, NULL_ONLY[i]);
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "use_bidirectional_attention")))
         return wmss_fail(e, "%s: \"use_bidirectional_attention\" is true; only causal attention is implemented", path);
@@ -272,6 +272,7 @@ static int config_from_text_json(const cJSON *root, const char *path, wmss_confi
     if (A->sliding_layers && get_float(root, "query_pre_attn_scalar", 256.0, &qpas, path, e)) return -1;
     c->attn_scale = (float)pow((double)qpas, -0.5);
     c->embed_scale = A->embed_scale ? (float)sqrt((double)c->hidden_size) : 1.0f;
+    if (A->logit_softcap && get_float(root, "final_logit_softcapping", 0.0, &c->final_softcap, path, e)) return -1;
     const cJSON *dt = cJSON_GetObjectItemCaseSensitive(root, "torch_dtype");
     if (!dt) dt = cJSON_GetObjectItemCaseSensitive(root, "dtype");
     c->torch_dtype = WMSS_F32;

@@ -134,10 +134,14 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
             memcpy(a->last_rows + (size_t)s * C, x_final + (size_t)(b->start[s + 1] - 1) * C, C * sizeof(float));
         rmsnorm_forward(a->final_norm, a->final_rstd, a->last_rows, m->w.final_norm, off, b->B, C, eps);
         matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, b->B, C, c->vocab_size);
+        if (c->final_softcap > 0) softcap_forward(logits, (size_t)b->B * c->vocab_size, c->final_softcap);
         return 0;
     }
     rmsnorm_forward(a->final_norm, a->final_rstd, x_final, m->w.final_norm, off, N, C, eps);
-    if (logits) matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, N, C, c->vocab_size);
+    if (logits) {
+        matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, N, C, c->vocab_size);
+        if (c->final_softcap > 0) softcap_forward(logits, (size_t)N * c->vocab_size, c->final_softcap);
+    }
     return 0;
 }
 

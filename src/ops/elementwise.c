@@ -71,3 +71,8 @@ void swiglu_backward(float *dgate, float *dup, const float *dout, const float *g
         dgate[i] = dout[i] * up[i] * sg * (1.0f + g * (1.0f - sg));
     }
 }
+
+void softcap_forward(float *z, size_t n, float cap) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) z[i] = tanhf(z[i] / cap) * cap;  // as transformers: divide, tanh, multiply
+}

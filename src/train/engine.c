@@ -97,12 +97,13 @@ int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *i
             .h = b->acts.final_norm,
             .W = b->model->w.lm_head,
             .weight = b->weight,
+            .softcap = b->model->cfg.final_softcap,
             .dh = b->trainable ? b->gacts.d_final : NULL,
             .dW = b->trainable ? b->gw.lm_head : NULL,
         };
     }
     if (own && en->K > 1) {  // branch 0 alone, forward only
-        wmss_loss_branch solo = {.h = lb[0].h, .W = lb[0].W, .weight = 1.0f};
+        wmss_loss_branch solo = {.h = lb[0].h, .W = lb[0].W, .weight = 1.0f, .softcap = lb[0].softcap};
         if (wmss_lm_loss(&en->ws, &solo, 1, en->targets, N, 0.0f, own, NULL, NULL, e)) return -1;
     }
     float *tok_entropy = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "loss.h"
+#include "ops.h"
 
 int wmss_loss_ws_create(wmss_loss_ws *ws, int K, int chunk, int V, int C, int max_tokens, wmss_error *e) {
     memset(ws, 0, sizeof *ws);
@@ -24,6 +25,7 @@ int wmss_loss_ws_create(wmss_loss_ws *ws, int K, int chunk, int V, int C, int ma
 
 void wmss_loss_ws_free(wmss_loss_ws *ws) {
     free(ws->z);
+    free(ws->zk);
     free(ws->h);
     free(ws->dh);
     free(ws->rows);
@@ -55,6 +57,18 @@ static void row_loss(float *z, int V, int target, float grad_scale, int want_gra
     }
 }
 
+// Soft-capped branches need a buffer of their own (chunk, V): made once, on first use.
+static int need_zk(wmss_loss_ws *ws, wmss_error *e) {
+    if (ws->zk) return 0;
+    ws->zk = aligned_alloc(64, ((size_t)ws->chunk * ws->V * sizeof(float) + 63) / 64 * 64);
+    return ws->zk ? 0 : wmss_fail(e, "out of memory for soft-capped logits (chunk %d x vocabulary %d)", ws->chunk, ws->V);
+}
+
+// zk (T, V) = h (T, C) W^T, raw (uncapped) logits of one branch.
+static void branch_logits(float *zk, const float *h, const float *W, int T, int V, int C) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, 1.0f, h, C, W, C, 0.0f, zk, V);
+}
+
 int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int *targets, int N, float grad_scale,
                  wmss_loss_stats *st, float *tok_entropy, float *tok_loss, wmss_error *e) {
     if (K < 1 || K > ws->K) return wmss_fail(e, "loss: workspace built for %d branches, called with %d", ws->K, K);
@@ -71,6 +85,7 @@ int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int 
             want_grad = 1;
         }
         if (br[k].dW) want_grad = 1;
+        if (br[k].softcap > 0 && need_zk(ws, e)) return -1;
     }
     for (int r0 = 0; r0 < n_rows; r0 += ws->chunk) {
         const int T = n_rows - r0 < ws->chunk ? n_rows - r0 : ws->chunk;
@@ -80,8 +95,18 @@ int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int 
             float *hk = ws->h + (size_t)k * ws->chunk * C;
             #pragma omp parallel for schedule(static)
             for (int r = 0; r < T; r++) memcpy(hk + (size_t)r * C, br[k].h + (size_t)rows[r] * C, C * sizeof(float));
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, br[k].weight, hk, C, br[k].W, C,
-                        k ? 1.0f : 0.0f, ws->z, V);
+            if (br[k].softcap > 0) {  // z += w_k * cap * tanh(h W^T / cap)
+                const float cap = br[k].softcap, wk = br[k].weight;
+                branch_logits(ws->zk, hk, br[k].W, T, V, C);
+                #pragma omp parallel for schedule(static)
+                for (size_t i = 0; i < (size_t)T * V; i++) {
+                    const float zc = tanhf(ws->zk[i] / cap) * cap;
+                    ws->z[i] = k ? ws->z[i] + wk * zc : wk * zc;
+                }
+            } else {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, br[k].weight, hk, C, br[k].W, C,
+                            k ? 1.0f : 0.0f, ws->z, V);
+            }
         }
         #pragma omp parallel for schedule(static)
         for (int r = 0; r < T; r++)
@@ -96,14 +121,26 @@ int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int 
         }
         st->n_tokens += T;
         if (!want_grad) continue;
-        // g = ws->z (T, V). dW_k += w_k g^T h_k ; dh_k[rows] = w_k g W_k
+        // g = ws->z (T, V). dW_k += w_k g^T h_k ; dh_k[rows] = w_k g W_k. A soft-capped
+        // branch first multiplies g by the cap's derivative 1 - tanh^2 (logits recomputed).
         for (int k = 0; k < K; k++) {
             const float *hk = ws->h + (size_t)k * ws->chunk * C;
+            const float *g = ws->z;
+            if (br[k].softcap > 0 && (br[k].dW || br[k].dh)) {
+                const float cap = br[k].softcap;
+                branch_logits(ws->zk, hk, br[k].W, T, V, C);
+                #pragma omp parallel for schedule(static)
+                for (size_t i = 0; i < (size_t)T * V; i++) {
+                    const float t = tanhf(ws->zk[i] / cap);
+                    ws->zk[i] = ws->z[i] * (1.0f - t * t);
+                }
+                g = ws->zk;
+            }
             if (br[k].dW)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, T, br[k].weight, ws->z, V, hk, C, 1.0f,
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, V, C, T, br[k].weight, g, V, hk, C, 1.0f,
                             br[k].dW, C);
             if (br[k].dh) {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, C, V, br[k].weight, ws->z, V, br[k].W, C,
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, C, V, br[k].weight, g, V, br[k].W, C,
                             0.0f, ws->dh, C);
                 #pragma omp parallel for schedule(static)
                 for (int r = 0; r < T; r++)
@@ -140,8 +177,8 @@ static void row_logit_stats(const float *z, int V, int y, double *out) {
     out[WMSS_LS_MAXPROB] = 1.0 / se;
 }
 
-int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W, const int *targets, int N,
-                                wmss_logit_stats *ls, wmss_error *e) {
+int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W, float softcap, const int *targets,
+                                int N, wmss_logit_stats *ls, wmss_error *e) {
     const int V = ws->V, C = ws->C;
     if (V < 2) return wmss_fail(e, "logit statistics need a vocabulary of at least 2");
     int n_rows = 0;
@@ -154,7 +191,8 @@ int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W
         const int *rows = ws->rows + r0;
         #pragma omp parallel for schedule(static)
         for (int r = 0; r < T; r++) memcpy(ws->h + (size_t)r * C, h + (size_t)rows[r] * C, C * sizeof(float));
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, 1.0f, ws->h, C, W, C, 0.0f, ws->z, V);
+        branch_logits(ws->z, ws->h, W, T, V, C);
+        if (softcap > 0) softcap_forward(ws->z, (size_t)T * V, softcap);
         #pragma omp parallel for schedule(static)
         for (int r = 0; r < T; r++) row_logit_stats(ws->z + (size_t)r * V, V, targets[rows[r]], row + (size_t)r * WMSS_LS_COUNT);
         for (int r = 0; r < T; r++)
