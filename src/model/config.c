@@ -215,7 +215,7 @@ static void normalize_json(wmss_config *c) {
 }
 
 // A multimodal checkpoint's text model: its text_config, with the outer file's
-// dtype and special tokens where the text config lacks them.
+// dtype and special tokens where the text config lacks them (or has null).
 static cJSON *text_config_of(const cJSON *root, const wmss_arch *arch, const char *path, wmss_error *e) {
     const cJSON *tc = cJSON_GetObjectItemCaseSensitive(root, "text_config");
     if (!cJSON_IsObject(tc)) {
@@ -231,7 +231,9 @@ static cJSON *text_config_of(const cJSON *root, const wmss_arch *arch, const cha
                                           "initializer_range"};
     for (size_t i = 0; i < sizeof INHERIT / sizeof INHERIT[0]; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, INHERIT[i]);
-        if (v && !cJSON_HasObjectItem(t, INHERIT[i])) cJSON_AddItemToObject(t, INHERIT[i], cJSON_Duplicate(v, 1));
+        if (!v || cJSON_IsNull(v) || is_set(t, INHERIT[i])) continue;
+        cJSON_DeleteItemFromObjectCaseSensitive(t, INHERIT[i]);
+        cJSON_AddItemToObject(t, INHERIT[i], cJSON_Duplicate(v, 1));
     }
     cJSON_DeleteItemFromObjectCaseSensitive(t, "model_type");
     cJSON_AddStringToObject(t, "model_type", arch->model_type);

@@ -31,6 +31,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from oracle import families_torch as fam  # noqa: E402
+from oracle import safetensors_np as st  # noqa: E402
 
 ROOT = os.environ.get("WMSS_ROOT") or os.path.dirname(os.path.dirname(HERE))
 WMSS = os.environ.get("WMSS") or os.path.join(ROOT, "build", "wmss")
@@ -45,7 +46,7 @@ FAMILIES = [
      {"rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                        "original_max_position_embeddings": 32}, "attention_bias": True, "mlp_bias": True}),
     ("gemma3", "gemma3", "tokenizer-gemma3", True,
-     {"sliding_window": 6, "sliding_window_pattern": 2, "query_pre_attn_scalar": 24,
+     {"sliding_window": 6, "sliding_window_pattern": 2, "query_pre_attn_scalar": 24, "final_logit_softcapping": 30.0,
       "rope_scaling": {"rope_type": "linear", "factor": 4.0}, "rope_local_base_freq": 10000.0}),
 ]
 
@@ -205,6 +206,53 @@ def greedy_parity(name, model, what):
           f"({out['finish']})")
 
 
+def multimodal_case(tmp):
+    """A Gemma3ForConditionalGeneration directory (text model under language_model.model.,
+    a vision tower and projector beside it) loads as its text model, says so, and saves
+    as a text-only Gemma3ForCausalLM with the same logits."""
+    text = os.path.join(tmp, "gemma3", "base")
+    cfg = json.load(open(os.path.join(text, "config.json")))
+    mm = os.path.join(tmp, "gemma3_mm")
+    os.makedirs(mm)
+    outer = {"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3",
+             "torch_dtype": "float32", "eos_token_id": [1, 106],
+             "text_config": {k: v for k, v in cfg.items() if k not in ("architectures", "torch_dtype")},
+             "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 8}, "mm_tokens_per_image": 4}
+    json.dump(outer, open(os.path.join(mm, "config.json"), "w"))
+    raw, _ = st.read_dir_raw(text)
+    renamed = {("language_model.model." + k[6:] if k.startswith("model.") else "language_model." + k): v
+               for k, v in raw.items()}
+    extra = {"vision_tower.vision_model.embeddings.patch_embedding.bias": torch.zeros(8),
+             "multi_modal_projector.mm_input_projection_weight": torch.ones(8, 48)}
+    for k, v in extra.items():
+        renamed[k] = st.raw_from_float(v, "F32")
+    st.write(os.path.join(mm, "model.safetensors"), renamed)
+    seqs = [[2, 5, 9, 11, 300, 7, 7, 1, 40, 41, 42, 43]]
+    p = subprocess.run([WMSS, "logits", "--model", mm, "--ids", ",".join(map(str, seqs[0])), "--out",
+                        os.path.join(tmp, "mm.bin")], capture_output=True, text=True)
+    check(p.returncode == 0 and "text model only" in p.stderr,
+          f"gemma3 multimodal checkpoint loads its text model with a note: {p.stderr.strip()[:160]}")
+    if p.returncode:
+        return
+    same = np.array_equal(np.fromfile(os.path.join(tmp, "mm.bin"), "<f4"), wmss_logits(text, seqs, tmp))
+    check(same, "gemma3 multimodal: text-model logits identical to the text-only directory's")
+    out = os.path.join(tmp, "gemma3_text_only")
+    run("convert", "--model", mm, "--out", out)
+    saved = json.load(open(os.path.join(out, "config.json")))
+    check(saved["architectures"] == ["Gemma3ForCausalLM"] and saved["model_type"] == "gemma3_text"
+          and saved.get("eos_token_id") == [1, 106] and np.array_equal(wmss_logits(out, seqs, tmp),
+                                                                      wmss_logits(text, seqs, tmp)),
+          "gemma3 multimodal: saves a text-only Gemma3ForCausalLM (eos ids kept) with the same logits")
+    broken = dict(renamed)
+    broken["vision_tower.extra"] = broken.pop("language_model.model.norm.weight")
+    os.makedirs(mm + "_broken")
+    json.dump(outer, open(os.path.join(mm + "_broken", "config.json"), "w"))
+    st.write(os.path.join(mm + "_broken", "model.safetensors"), broken)
+    p = subprocess.run([WMSS, "logits", "--model", mm + "_broken", "--ids", "1,2", "--score"], capture_output=True, text=True)
+    check(p.returncode == 1 and "model.norm.weight" in p.stderr,
+          f"gemma3 multimodal without the text norm: clear error ({p.stderr.strip()[:120]})")
+
+
 def main():
     if not os.path.isdir(NPM):
         print(f"FAIL: {NPM} missing (run scripts/deps.sh)")
@@ -215,6 +263,10 @@ def main():
                 family_case(*fcase, tmp)
             except Exception as ex:  # a crash in one family must not hide the others
                 check(False, f"{fcase[0]}: {ex}")
+        try:
+            multimodal_case(tmp)
+        except Exception as ex:
+            check(False, f"gemma3 multimodal: {ex}")
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 

@@ -153,7 +153,7 @@ CASES = [
         vocab_size=90, hidden_size=32, intermediate_size=48, num_hidden_layers=2,
         num_attention_heads=2, num_key_value_heads=1, head_dim=16, query_pre_attn_scalar=20,
         sliding_window=6, layer_types=["sliding_attention", "full_attention"],
-        final_logit_softcapping=2.5, tie_word_embeddings=False), 34, "window+softcap", False),
+        final_logit_softcapping=2.5, tie_word_embeddings=False), 34, "window+softcap", True),
     ("gemma3_mha_pattern3_linear8", gemma3(
         vocab_size=150, hidden_size=64, intermediate_size=128, num_hidden_layers=3,
         num_attention_heads=4, num_key_value_heads=4, head_dim=32, query_pre_attn_scalar=48,
