@@ -1,5 +1,7 @@
 # wmss build. `make` builds build/wmss and build/libwmss.a; `make SAN=1` builds an
 # AddressSanitizer + UndefinedBehaviorSanitizer variant under build-asan/.
+# MPI data parallelism (src/dist) is compiled in by default; `make MPI=0` leaves it out.
+# The sanitizer build defaults to MPI=0 (Open MPI's allocations trip LeakSanitizer).
 CC      ?= gcc
 SAN     ?= 0
 ifeq ($(SAN),1)
@@ -19,6 +21,23 @@ CPPFLAGS += -Isrc -I/usr/include/x86_64-linux-gnu/openblas-openmp -D_GNU_SOURCE
 CFLAGS   += -std=c17 $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter -fopenmp $(SANFLAGS)
 LDLIBS   += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm
 LDFLAGS  += -fopenmp $(SANFLAGS)
+
+ifeq ($(SAN),1)
+MPI     ?= 0
+else
+MPI     ?= 1
+endif
+ifeq ($(MPI),1)
+ifneq ($(MAKECMDGOALS),clean)
+MPI_CFLAGS := $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+ifeq ($(MPI_LIBS),)
+$(error MPI=1 needs Open MPI (bash scripts/deps.sh installs libopenmpi-dev openmpi-bin); or build with make MPI=0)
+endif
+endif
+LDLIBS   += $(MPI_LIBS)
+$(BUILD)/src/dist/dist.o: CPPFLAGS += -DHAVE_MPI $(MPI_CFLAGS)
+endif
 
 LIB_SRC  := $(sort $(wildcard src/*.c src/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
@@ -44,6 +63,12 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# Only src/dist/dist.c depends on MPI=: rebuild it when the setting changes.
+$(BUILD)/src/dist/dist.o: $(BUILD)/.mpi-setting
+$(BUILD)/.mpi-setting: FORCE
+	@mkdir -p $(dir $@); echo "MPI=$(MPI)" | cmp -s - $@ || echo "MPI=$(MPI)" > $@
+FORCE:
+
 # Benchmarks (not run by the test suite): make bench, then build/bench/bench_*
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 bench: $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -62,5 +87,5 @@ build-fuzz/%: fuzz/%.c $(FUZZ_LIB)
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all clean fuzz bench
+.PHONY: all clean fuzz bench FORCE
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,5 +1,6 @@
 // wmss entropy: WD-DS scoring — each example's mean predictive entropy (nats) over the
-// positions whose next token is a completion token, teacher-forced.
+// positions whose next token is a completion token, teacher-forced. Under mpirun the
+// examples' micro-batches are shared out over the ranks and rank 0 writes the file.
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -8,6 +9,29 @@
 #include "data_setup.h"
 #include "fsutil.h"
 #include "score.h"
+
+// One line per record of the file, in order; records that were dropped (no target
+// token, overlong with --overlong drop, skipped bad lines) get "entropy": null, so
+// that selection can check that its entropy files describe exactly this data.
+static int write_entropy(const char *out, const wmss_dataset *ds, const double *h, wmss_error *e) {
+    wmss_atomic_file af;
+    if (wmss_atomic_open(&af, out, e)) return -1;
+    double mean = 0;
+    for (int r = 0, i = 0; r < ds->n_records; r++) {
+        if (i < ds->n && ds->record[i] == r) {
+            fprintf(af.f, "{\"index\": %d, \"entropy\": %.9g, \"tokens\": %d", r, h[i], ds->n_targets[i]);
+            if (ds->id[i]) fprintf(af.f, ", \"id\": %s", ds->id[i]);
+            fprintf(af.f, "}\n");
+            mean += h[i] / ds->n;
+            i++;
+        } else {
+            fprintf(af.f, "{\"index\": %d, \"entropy\": null, \"tokens\": 0}\n", r);
+        }
+    }
+    if (wmss_atomic_commit(&af, e)) return -1;
+    fprintf(stderr, "wrote %s: %d examples, mean entropy %.4f nats\n", out, ds->n, mean);
+    return 0;
+}
 
 int cmd_entropy(int argc, char **argv) {
     const char *model_dir = NULL, *data = NULL, *out = NULL, *bt_s = "8192", *max_len_s = "4096", *chunk_s = "256";
@@ -40,38 +64,23 @@ int cmd_entropy(int argc, char **argv) {
     wmss_model m = {0};
     data_setup d = {0};
     double *h = NULL;
+    wmss_dist dist;
     rc = 1;
-    if (wmss_model_load(model_dir, &m, &e) || data_setup_load(&d, model_dir, NULL, data, &df, m.cfg.vocab_size, &e))
-        goto end;
-    if (!(h = malloc(d.ds.n * sizeof *h))) {
-        wmss_fail(&e, "out of memory");
-        goto end;
-    }
-    if (wmss_score(&m, &d.ds, (int)bt, (int)chunk, h, NULL, &e)) goto end;
-    wmss_atomic_file af;
-    if (wmss_atomic_open(&af, out, &e)) goto end;
-    // One line per record of the file, in order; records that were dropped (no target
-    // token, overlong with --overlong drop, skipped bad lines) get "entropy": null, so
-    // that selection can check that its entropy files describe exactly this data.
-    double mean = 0;
-    for (int r = 0, i = 0; r < d.ds.n_records; r++) {
-        if (i < d.ds.n && d.ds.record[i] == r) {
-            fprintf(af.f, "{\"index\": %d, \"entropy\": %.9g, \"tokens\": %d", r, h[i], d.ds.n_targets[i]);
-            if (d.ds.id[i]) fprintf(af.f, ", \"id\": %s", d.ds.id[i]);
-            fprintf(af.f, "}\n");
-            mean += h[i] / d.ds.n;
-            i++;
-        } else {
-            fprintf(af.f, "{\"index\": %d, \"entropy\": null, \"tokens\": 0}\n", r);
-        }
-    }
-    if (wmss_atomic_commit(&af, &e)) goto end;
-    fprintf(stderr, "wrote %s: %d examples, mean entropy %.4f nats\n", out, d.ds.n, mean);
+    if (wmss_dist_init(&dist, &e)) goto end;
+    df.quiet = !wmss_dist_is_root(&dist);
+    int failed = wmss_model_load(model_dir, &m, &e) || data_setup_load(&d, model_dir, NULL, data, &df, m.cfg.vocab_size, &e);
+    if (!failed && !(h = malloc(d.ds.n * sizeof *h))) failed = wmss_fail(&e, "out of memory") != 0;
+    if (wmss_dist_agree(&dist, failed, &e)) goto end;
+    if (wmss_score_dist(&m, &d.ds, (int)bt, (int)chunk, h, NULL, &dist, &e)) goto end;
+    // Rank 0 writes the file; the others wait until it is there (wmss run reads it next).
+    failed = wmss_dist_is_root(&dist) && write_entropy(out, &d.ds, h, &e);
+    if (wmss_dist_agree(&dist, failed, &e)) goto end;
     rc = 0;
 end:
-    if (rc) fprintf(stderr, "wmss entropy: %s\n", e.msg);
+    if (rc && e.msg[0]) fprintf(stderr, "wmss entropy: %s\n", e.msg);  // (empty: rank 0 speaks for the job)
     free(h);
     data_setup_free(&d);
     wmss_model_free(&m);
+    wmss_dist_finalize(&dist, 0);
     return rc;
 }

@@ -24,7 +24,7 @@ int data_setup_load(data_setup *d, const char *model_dir, const char *tokenizer_
         .chat_error = d->have_chat ? NULL : d->chat_error.msg,
         .enable_thinking = -1,
         .vocab_size = vocab_size,
-        .log = stderr,
+        .log = f->quiet ? NULL : stderr,
     };
     if (f->bad_data && !strcmp(f->bad_data, "skip")) o.on_bad = WMSS_BAD_SKIP;
     else if (f->bad_data && strcmp(f->bad_data, "stop"))
@@ -38,6 +38,7 @@ int data_setup_load(data_setup *d, const char *model_dir, const char *tokenizer_
         else return wmss_fail(e, "--enable-thinking must be true or false");
     }
     if (wmss_dataset_load(data_path, &o, &d->ds, e)) return -1;
+    if (f->quiet) return 0;
     const wmss_dataset *ds = &d->ds;
     long targets = 0;
     for (int i = 0; i < ds->n; i++) targets += ds->n_targets[i];

@@ -22,6 +22,7 @@ typedef struct {
     const char *bad_data;       // "stop" (default) or "skip"
     const char *overlong;       // "truncate" (default) or "drop"
     const char *enable_thinking;  // NULL, "true" or "false"
+    int quiet;                  // no summary, no warnings (the ranks other than 0 of a data-parallel run)
 } data_flags;
 
 // Loads tokenizer and template from model_dir (or tokenizer_path when not NULL) and

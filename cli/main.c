@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "dist.h"
 
 typedef struct {
     const char *name;
@@ -44,8 +45,26 @@ int main(int argc, char **argv) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (!strcmp(argv[1], "--version")) {
+        char mpi[256];
+        wmss_dist_describe(mpi, sizeof mpi);
+        printf("wmss\nmpi: %s\n", mpi);
+        return 0;
+    }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
-        if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], COMMANDS[i].name)) {
+            // Started by mpirun: MPI lives from here to the end, so that commands run in
+            // process (wmss run) share it; a failing rank ends the whole job (abort).
+            wmss_dist world;
+            wmss_error e = {{0}};
+            if (wmss_dist_init(&world, &e)) {
+                fprintf(stderr, "wmss %s: %s\n", argv[1], e.msg);
+                return 1;
+            }
+            int rc = COMMANDS[i].run(argc - 1, argv + 1);
+            wmss_dist_finalize(&world, rc == 130 ? 0 : rc);  // 130: all ranks stopped at one step on request
+            return rc;
+        }
     fprintf(stderr, "wmss: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

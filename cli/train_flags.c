@@ -129,6 +129,7 @@ void train_install_stop_handler(volatile sig_atomic_t *flag) {
     stop_flag_target = flag;
     signal(SIGINT, on_stop);
     signal(SIGTERM, on_stop);
+    signal(SIGUSR1, on_stop);  // Open MPI's mpirun forwards SIGUSR1 to every rank
 }
 
 int train_run(const char *cmd, train_flags *tf, wmss_train_opts *o, int loss_chunk, const wmss_branch_spec *spec, int K,
@@ -136,33 +137,38 @@ int train_run(const char *cmd, train_flags *tf, wmss_train_opts *o, int loss_chu
     wmss_error e = {{0}};
     data_setup d = {0};
     wmss_engine en = {0};
-    int rc = 1;
-    if (data_setup_load(&d, data_dir, NULL, tf->data, &tf->df, spec[0].model->cfg.vocab_size, &e)) goto end;
-    for (int k = 0; k < K; k++) {
+    wmss_dist dist;
+    int rc = 1, failed = 0;
+    if (wmss_dist_init(&dist, &e)) goto end;
+    o->dist = &dist;
+    tf->df.quiet = !wmss_dist_is_root(&dist);  // every rank reads the data; rank 0 reports on it
+    failed = data_setup_load(&d, data_dir, NULL, tf->data, &tf->df, spec[0].model->cfg.vocab_size, &e) != 0;
+    for (int k = 0; k < K && !failed; k++) {
         o->save_dtype[k] = spec[k].model->cfg.torch_dtype;
         if (tf->dtype) {
             int t = wmss_dtype_from_torch_name(tf->dtype);
-            if (t < 0) {
-                wmss_fail(&e, "--dtype must be float32, bfloat16 or float16");
-                goto end;
-            }
-            o->save_dtype[k] = (wmss_dtype)t;
+            if (t < 0) failed = wmss_fail(&e, "--dtype must be float32, bfloat16 or float16") != 0;
+            else o->save_dtype[k] = (wmss_dtype)t;
         }
     }
     int max_len = 0;
-    for (int i = 0; i < d.ds.n; i++)
+    for (int i = 0; i < d.ds.n && !failed; i++)
         if (wmss_example_len(&d.ds, i) > max_len) max_len = wmss_example_len(&d.ds, i);
-    if (wmss_engine_create(&en, spec, K, max_len * o->micro_batch, o->micro_batch, loss_chunk, &e)) goto end;
+    if (!failed) failed = wmss_engine_create(&en, spec, K, max_len * o->micro_batch, o->micro_batch, loss_chunk, &e) != 0;
+    if (wmss_dist_agree(&dist, failed, &e)) goto end;
     volatile sig_atomic_t stop = 0;
     o->stop = &stop;
     train_install_stop_handler(&stop);
     wmss_train_result res;
     if (wmss_train(&en, &d.ds, o, &res, &e)) goto end;
-    if (!res.interrupted) fprintf(stderr, "wrote %s (%ld steps, last loss %.4f)\n", tf->out, res.steps_done, res.last_loss);
+    if (!res.interrupted && wmss_dist_is_root(&dist))
+        fprintf(stderr, "wrote %s (%ld steps, last loss %.4f)\n", tf->out, res.steps_done, res.last_loss);
     rc = res.interrupted ? 130 : 0;
 end:
-    if (rc == 1) fprintf(stderr, "wmss %s: %s\n", cmd, e.msg);
+    if (rc == 1 && e.msg[0]) fprintf(stderr, "wmss %s: %s\n", cmd, e.msg);  // (empty: rank 0 speaks for the job)
     wmss_engine_free(&en);
     data_setup_free(&d);
+    wmss_dist_finalize(&dist, 0);
+    o->dist = NULL;
     return rc;
 }

@@ -26,11 +26,14 @@ int train_flags_finish(const char *cmd, train_flags *tf, wmss_train_opts *o, int
 // --resume or --overwrite says so. Returns 0 or 1 after printing why.
 int train_flags_check_out(const char *cmd, const train_flags *tf);
 
-// Installs SIGINT/SIGTERM handlers that set *flag (a second signal ends the process).
+// Installs SIGINT/SIGTERM/SIGUSR1 handlers that set *flag (a second signal ends the
+// process). Under Open MPI's mpirun, Ctrl-C makes mpirun send SIGTERM and SIGKILL a
+// second later, too soon for a checkpoint; SIGUSR1 to mpirun is forwarded to every rank.
 void train_install_stop_handler(volatile sig_atomic_t *flag);
 
 // The part `wmss sft` and `wmss joint` share: read the data with branch 0's tokenizer
-// (from data_dir), size the engine, train with Ctrl-C handling, report. o's per-branch
+// (from data_dir), size the engine, train with Ctrl-C handling, report. Started by an
+// MPI launcher, it trains data parallel over the job's ranks (see trainer.h). o's per-branch
 // fields (copy_from, save_branch, branch_dir) are the caller's; save dtypes come from
 // --dtype or each model's stored dtype. Returns the process exit status.
 int train_run(const char *cmd, train_flags *tf, wmss_train_opts *o, int loss_chunk, const wmss_branch_spec *spec, int K,

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential make clang libclang-rt-14-dev libomp-dev libopenblas-openmp-dev libpcre2-dev
-      libutf8proc-dev libcjson-dev pkg-config python3 python3-numpy python3-torch python3-jinja2
-      nodejs npm"
+      libutf8proc-dev libcjson-dev libopenmpi-dev openmpi-bin pkg-config python3 python3-numpy python3-torch
+      python3-jinja2 nodejs npm"
 missing=()
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,12 +1,24 @@
 // The training loop over a step engine: epochs of shuffled global batches split into
 // micro-batches, gradient accumulation, clipping over all trainable branches, AdamW,
 // the learning-rate schedule, metrics, progress, checkpoints and resume.
+//
+// Data parallel (opts.dist with several ranks): every rank holds the whole model and
+// optimizer state and reads the whole dataset, so every rank knows each step's global
+// batch (the same examples, in the same micro-batches, as one process would use).
+// Rank r runs forward/backward on micro-batches r, r + N, r + 2N, ... of the step; the
+// gradients of every trainable branch and the loss statistics are summed with an
+// all-reduce (the loss is normalized by the global batch's target tokens, which every
+// rank counts itself); then every rank applies the same clipping and AdamW update.
+// Only rank 0 writes files and prints progress. A failure on one rank stops every
+// rank at the same point (wmss_dist_agree); a stop request (*stop) on any rank stops
+// all of them after the same step, with one checkpoint written by rank 0.
 #ifndef WMSS_TRAINER_H
 #define WMSS_TRAINER_H
 
 #include <signal.h>
 #include <stdint.h>
 
+#include "dist.h"
 #include "engine.h"
 #include "optim.h"
 
@@ -33,6 +45,7 @@ typedef struct {
     const char *branch_dir[WMSS_LOSS_MAX_BRANCHES]; // where: NULL = out_dir itself, else out_dir/NAME
     const char *command;        // "sft" / "joint": recorded in the state
     volatile sig_atomic_t *stop;  // set by a signal handler: checkpoint and stop
+    const wmss_dist *dist;      // the ranks sharing each step; NULL: this process alone
 } wmss_train_opts;
 
 typedef struct {

@@ -59,6 +59,31 @@ static int trim_metrics(const char *path, long step, wmss_error *e) {
     return rc;
 }
 
+// A hash of a parameter buffer's bits: the model replicas of all ranks must agree.
+static uint64_t params_hash(const float *p, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    const uint32_t *w = (const uint32_t *)p;
+    for (size_t i = 0; i < n; i++) h = (h ^ w[i]) * 0x100000001b3ull;
+    return h;
+}
+
+// Data parallel: checks that every rank ended with rank 0's weights (they apply the
+// same updates to the same gradients, so they should, bit for bit).
+static int check_replicas(const wmss_engine *en, const wmss_dist *d, wmss_error *e) {
+    uint64_t h[WMSS_LOSS_MAX_BRANCHES] = {0}, h0[WMSS_LOSS_MAX_BRANCHES];
+    for (int k = 0; k < en->K; k++)
+        if (en->br[k].trainable) h[k] = params_hash(en->br[k].model->params, en->br[k].model->layout.n_floats);
+    memcpy(h0, h, sizeof h);
+    if (wmss_dist_bcast(d, h0, sizeof h0, 0, e)) return -1;
+    int64_t differ = memcmp(h, h0, sizeof h) != 0;
+    if (wmss_dist_allreduce_sum_i64(d, &differ, 1, e)) return -1;
+    if (differ && wmss_dist_is_root(d))
+        fprintf(stderr, "warning: the model replicas of %d of %d ranks differ from rank 0's (floating-point "
+                        "reductions that differ between ranks); the saved model is rank 0's\n", (int)differ,
+                wmss_dist_size(d));
+    return 0;
+}
+
 static void fmt_duration(char *buf, size_t cap, double s) {
     long t = (long)(s + 0.5);
     if (t >= 3600) snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
@@ -68,6 +93,8 @@ static void fmt_duration(char *buf, size_t cap, double s) {
 int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o, wmss_train_result *res,
                wmss_error *e) {
     memset(res, 0, sizeof *res);
+    const wmss_dist *dist = o->dist;
+    const int rank = wmss_dist_rank(dist), ranks = wmss_dist_size(dist), root = rank == 0;
     const int n = ds->n, B = o->batch < n ? o->batch : n, M = o->micro_batch;
     const long steps_per_epoch = (n + B - 1) / B, total = steps_per_epoch * o->epochs;
     const long warmup = o->warmup_steps >= 0 ? o->warmup_steps : (long)ceil(o->warmup_ratio * (double)total);
@@ -85,21 +112,43 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
     if (!order || !stepx) rc = wmss_fail(e, "out of memory");
     for (int k = 0; k < en->K && !rc; k++)
         if (en->br[k].trainable) rc = wmss_adamw_create(&opt[k], en->br[k].model->layout.n_floats, e);
-    if (!rc) rc = wmss_mkdir_p(o->out_dir, e);
+    if (!rc && root) rc = wmss_mkdir_p(o->out_dir, e);
+    rc = wmss_dist_agree(dist, rc != 0, e);
     long start_step = 0;
     if (!rc && o->resume) {
+        // Rank 0 picks the checkpoint; every rank restores it (the same weights, moments
+        // and step everywhere; the data order follows from the seed and the step).
         char path[4400];
-        long found;
-        rc = wmss_train_checkpoint_latest(o->out_dir, &found, path, sizeof path, e);
-        if (!rc && found < 0) rc = wmss_fail(e, "%s: --resume given but there is no checkpoint to resume from", o->out_dir);
-        if (!rc) rc = wmss_train_checkpoint_restore(path, en, opt, &st, &start_step, e);
-        if (!rc) rc = trim_metrics(metrics_path, start_step, e);
-        if (!rc) fprintf(stderr, "resuming from %s (step %ld of %ld)\n", path, start_step, total);
-    } else if (!rc) {
+        int64_t found = -1;
+        if (root) {
+            long f;
+            rc = wmss_train_checkpoint_latest(o->out_dir, &f, path, sizeof path, e);
+            found = f;
+            if (!rc && found < 0)
+                rc = wmss_fail(e, "%s: --resume given but there is no checkpoint to resume from", o->out_dir);
+        }
+        if (!(rc = wmss_dist_agree(dist, rc != 0, e)) && !(rc = wmss_dist_bcast(dist, &found, sizeof found, 0, e))) {
+            snprintf(path, sizeof path, "%s/checkpoint-%ld", o->out_dir, (long)found);
+            rc = wmss_train_checkpoint_restore(path, en, opt, &st, &start_step, e);
+            if (!rc && root) rc = trim_metrics(metrics_path, start_step, e);
+            rc = wmss_dist_agree(dist, rc != 0, e);
+            if (!rc && root) fprintf(stderr, "resuming from %s (step %ld of %ld)\n", path, start_step, total);
+        }
+    } else if (!rc && root) {
         unlink(metrics_path);
     }
-    if (!rc && !(metrics = fopen(metrics_path, "a"))) rc = wmss_fail(e, "%s: cannot open for writing", metrics_path);
-    const int tty = isatty(fileno(stderr));
+    if (!rc) {
+        if (root && !(metrics = fopen(metrics_path, "a"))) rc = wmss_fail(e, "%s: cannot open for writing", metrics_path);
+        rc = wmss_dist_agree(dist, rc != 0, e);
+    }
+    const int n_micro = (B + M - 1) / M;
+    if (!rc && root && ranks > 1) {
+        fprintf(stderr, "data parallel: %d ranks, %d micro-batches of up to %d sequences per step\n", ranks, n_micro, M);
+        if (n_micro < ranks)
+            fprintf(stderr, "warning: %d of %d ranks have no micro-batch to work on in a step; lower --micro-batch "
+                            "to %d or use fewer ranks\n", ranks - n_micro, ranks, (B + ranks - 1) / ranks);
+    }
+    const int tty = root && isatty(fileno(stderr));
     const int log_every = o->log_every > 0 ? o->log_every : (int)(total / 50 > 1 ? total / 50 : 1);
     const double t_start = now_s();
     long step = start_step;
@@ -122,15 +171,39 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         const double t0 = now_s();
         wmss_engine_zero_grad(en);
         wmss_loss_stats ls = {0}, own = {0};
-        for (int m0 = 0; m0 < count && !rc; m0 += M)
-            rc = wmss_engine_accumulate(en, ds, stepx + m0, count - m0 < M ? count - m0 : M, (float)(1.0 / targets), &ls,
-                                        en->K > 1 ? &own : NULL, NULL, e);
-        if (rc) break;
-        // Clip over the joint parameter set of all trainable branches.
+        // This rank's share: micro-batches rank, rank + ranks, ... of the step (strided,
+        // so that the longest-first order spreads the work evenly).
+        int lrc = 0;
+        for (int j = rank; j * M < count && !lrc; j += ranks) {
+            const int m0 = j * M;
+            lrc = wmss_engine_accumulate(en, ds, stepx + m0, count - m0 < M ? count - m0 : M, (float)(1.0 / targets),
+                                         &ls, en->K > 1 ? &own : NULL, NULL, e);
+        }
+        // The step's scalars in one all-reduce: failure and stop flags, loss statistics.
+        int64_t cnt[6] = {lrc != 0, o->stop && *o->stop, ls.n_tokens, ls.n_correct, own.n_tokens, own.n_correct};
+        double sums[4] = {ls.loss_sum, ls.entropy_sum, own.loss_sum, own.entropy_sum};
+        if (ranks > 1) {
+            if ((rc = wmss_dist_allreduce_sum_i64(dist, cnt, 6, e)) || (rc = wmss_dist_allreduce_sum_f64(dist, sums, 4, e)))
+                break;
+            if (cnt[0]) {
+                rc = wmss_dist_agree(dist, lrc != 0, e);
+                break;
+            }
+            for (int k = 0; k < en->K && !rc; k++)
+                if (en->br[k].trainable) rc = wmss_dist_allreduce_sum_f32(dist, en->br[k].grad, en->br[k].model->layout.n_floats, e);
+            if (rc) break;
+            ls = (wmss_loss_stats){sums[0], sums[1], (long)cnt[2], (long)cnt[3]};
+            own = (wmss_loss_stats){sums[2], sums[3], (long)cnt[4], (long)cnt[5]};
+        } else if ((rc = lrc)) {
+            break;
+        }
+        // Clip over the joint parameter set of all trainable branches. (Rank 0's norm for
+        // all: the sum's rounding may depend on a rank's thread count.)
         double sq = 0.0;
         for (int k = 0; k < en->K; k++)
             if (en->br[k].trainable) sq += wmss_sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
-        const double norm = sqrt(sq);
+        double norm = sqrt(sq);
+        if ((rc = wmss_dist_bcast(dist, &norm, sizeof norm, 0, e))) break;
         const float coef = wmss_clip_coef(norm, o->max_grad_norm);
         const double lr = wmss_lr_at(o->schedule, o->lr, step, warmup, total);
         for (int k = 0; k < en->K; k++) {
@@ -142,6 +215,20 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         const double dt = now_s() - t0;
         const double loss = ls.loss_sum / ls.n_tokens;
         res->last_loss = loss;
+        st.step = step + 1;
+        // A stop request seen by any rank before the all-reduce stops all ranks after this step.
+        const int interrupted = ranks > 1 ? cnt[1] > 0 : o->stop && *o->stop;
+        if (!root) {  // rank 0 logs and writes; the others join it for checkpoints
+            if (interrupted || (o->save_every > 0 && st.step % o->save_every == 0 && st.step < total)) {
+                if ((rc = wmss_dist_agree(dist, 0, e))) break;
+                if (interrupted) {
+                    res->interrupted = 1;
+                    step++;
+                    break;
+                }
+            }
+            continue;
+        }
         fprintf(metrics,
                 "{\"step\": %ld, \"epoch\": %.4f, \"loss\": %.7g, \"lr\": %.7g, \"grad_norm\": %.7g, \"tokens_per_s\": %.1f, "
                 "\"entropy\": %.7g, \"token_accuracy\": %.7g, \"tokens\": %ld, \"trained_tokens\": %ld, \"time_s\": %.3f",
@@ -162,11 +249,10 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         else if ((step + 1) % log_every == 0 || step + 1 == total)
             fprintf(stderr, "step %ld/%ld epoch %.2f loss %.4f grad_norm %.3f lr %.3g tok/s %.0f ETA %s\n", step + 1,
                     total, (double)(step + 1) / steps_per_epoch, loss, norm, lr, tokens / dt, eta_s);
-        st.step = step + 1;
-        const int interrupted = o->stop && *o->stop;
         if (interrupted || (o->save_every > 0 && st.step % o->save_every == 0 && st.step < total)) {
             rc = wmss_train_checkpoint_save(en, opt, &st, o, e);
             if (!rc) wmss_train_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
+            rc = wmss_dist_agree(dist, rc != 0, e);
             if (!rc && interrupted) {
                 if (tty) fprintf(stderr, "\n");
                 fprintf(stderr, "interrupted: checkpoint written at step %ld; continue with --resume\n", st.step);
@@ -178,9 +264,10 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
     }
     if (tty && step > start_step) fprintf(stderr, "\n");
     res->steps_done = step;
+    if (!rc && !res->interrupted && ranks > 1) rc = check_replicas(en, dist, e);
     if (!rc && !res->interrupted) {
-        // The final models, as ordinary model directories.
-        for (int k = 0; k < en->K && !rc; k++) {
+        // The final models, as ordinary model directories (rank 0 writes them).
+        for (int k = 0; k < en->K && !rc && root; k++) {
             if (!o->save_branch[k]) continue;
             char dir[4200];
             if (o->branch_dir[k]) snprintf(dir, sizeof dir, "%s/%s", o->out_dir, o->branch_dir[k]);
@@ -188,10 +275,11 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
             wmss_save_opts so = {.dtype = o->save_dtype[k], .copy_from = o->copy_from[k]};
             rc = wmss_model_save(en->br[k].model, dir, &so, e);
         }
-        if (!rc && o->save_every > 0) {  // a final checkpoint keeps the run resumable / extendable
+        if (!rc && root && o->save_every > 0) {  // a final checkpoint keeps the run resumable / extendable
             rc = wmss_train_checkpoint_save(en, opt, &st, o, e);
             if (!rc) wmss_train_checkpoint_prune(o->out_dir, o->keep_checkpoints > 0 ? o->keep_checkpoints : 1);
         }
+        rc = wmss_dist_agree(dist, rc != 0, e);
     }
     if (metrics) fclose(metrics);
     for (int k = 0; k < en->K; k++) wmss_adamw_free(&opt[k]);

@@ -14,43 +14,65 @@ static int by_len_desc(const void *a, const void *b, void *ctx) {
 
 int wmss_score(wmss_model *m, const wmss_dataset *ds, int batch_tokens, int loss_chunk, double *ex_entropy,
                wmss_logit_stats *ls, wmss_error *e) {
-    int *order = malloc(ds->n * sizeof *order);
-    double *ent = malloc(ds->n * sizeof *ent);
-    if (!order || !ent) {
-        free(order);
-        free(ent);
-        return wmss_fail(e, "out of memory");
+    return wmss_score_dist(m, ds, batch_tokens, loss_chunk, ex_entropy, ls, NULL, e);
+}
+
+int wmss_score_dist(wmss_model *m, const wmss_dataset *ds, int batch_tokens, int loss_chunk, double *ex_entropy,
+                    wmss_logit_stats *ls, const wmss_dist *dist, wmss_error *e) {
+    const int rank = wmss_dist_rank(dist), ranks = wmss_dist_size(dist), root = rank == 0;
+    int *order = malloc(ds->n * sizeof *order), *mb = malloc((ds->n + 1) * sizeof *mb);
+    double *ent = malloc(ds->n * sizeof *ent), *all = root ? malloc(ds->n * sizeof *all) : NULL;
+    wmss_engine en = {0};
+    wmss_logit_stats acc = {0};
+    int rc = 0, mine = 0;
+    if (!order || !mb || !ent || (root && !all)) rc = wmss_fail(e, "out of memory");
+    // Micro-batches mb[b]..mb[b+1] of the length order: consecutive examples (longest
+    // first) up to batch_tokens tokens. Rank r scores micro-batches r, r + ranks, ...
+    int n_mb = 0, max_seqs = 0;
+    if (!rc) {
+        for (int i = 0; i < ds->n; i++) order[i] = i;
+        qsort_r(order, ds->n, sizeof *order, by_len_desc, (void *)ds);
+        const int longest = wmss_example_len(ds, order[0]);
+        const int cap = batch_tokens > longest ? batch_tokens : longest;
+        mb[0] = 0;
+        for (int i = 0; i < ds->n; n_mb++) {
+            int j = i, tok = 0;
+            while (j < ds->n && (j == i || tok + wmss_example_len(ds, order[j]) <= cap)) tok += wmss_example_len(ds, order[j++]);
+            if (j - i > max_seqs) max_seqs = j - i;
+            mb[n_mb + 1] = i = j;
+        }
+        wmss_branch_spec spec = {m, 1.0f, 0};
+        rc = wmss_engine_create(&en, &spec, 1, cap, max_seqs, loss_chunk, e);
     }
-    for (int i = 0; i < ds->n; i++) order[i] = i;
-    qsort_r(order, ds->n, sizeof *order, by_len_desc, (void *)ds);
-    // Micro-batches: consecutive examples (longest first) up to batch_tokens tokens.
-    const int longest = wmss_example_len(ds, order[0]);
-    const int cap = batch_tokens > longest ? batch_tokens : longest;
-    int max_seqs = 0;
-    for (int i = 0, tok = 0, seqs = 0; i < ds->n; i++) {
-        int len = wmss_example_len(ds, order[i]);
-        if (seqs && tok + len > cap) { tok = 0; seqs = 0; }
-        tok += len;
-        if (++seqs > max_seqs) max_seqs = seqs;
-    }
-    wmss_engine en;
-    wmss_branch_spec spec = {m, 1.0f, 0};
-    int rc = wmss_engine_create(&en, &spec, 1, cap, max_seqs, loss_chunk, e);
-    for (int i = 0; i < ds->n && !rc;) {
-        int j = i, tok = 0;
-        while (j < ds->n && (j == i || tok + wmss_example_len(ds, order[j]) <= cap)) tok += wmss_example_len(ds, order[j++]);
+    for (int b = rank; b < n_mb && !rc; b += ranks) {
+        const int i = mb[b], n = mb[b + 1] - mb[b];
         wmss_loss_stats st = {0};
-        rc = wmss_engine_accumulate(&en, ds, order + i, j - i, 0.0f, &st, NULL, ent + i, e);
+        rc = wmss_engine_accumulate(&en, ds, order + i, n, 0.0f, &st, NULL, ent + mine, e);
         if (!rc && ls)
-            rc = wmss_logit_stats_accumulate(&en.ws, en.br[0].acts.final_norm, m->w.lm_head, en.targets,
-                                             en.start[j - i], ls, e);
-        i = j;
+            rc = wmss_logit_stats_accumulate(&en.ws, en.br[0].acts.final_norm, m->w.lm_head, m->cfg.final_softcap, en.targets, en.start[n],
+                                             &acc, e);
+        mine += n;
     }
-    if (!rc && ex_entropy)
-        for (int i = 0; i < ds->n; i++) ex_entropy[order[i]] = ent[i];
+    rc = wmss_dist_agree(dist, rc != 0, e);
+    if (!rc) rc = wmss_dist_gather_f64(dist, ent, mine, all, 0, e);
+    if (!rc && ls) {
+        int64_t n = acc.n;
+        if (!(rc = wmss_dist_allreduce_sum_f64(dist, acc.sum, WMSS_LS_COUNT, e)) &&
+            !(rc = wmss_dist_allreduce_sum_i64(dist, &n, 1, e))) {
+            for (int k = 0; k < WMSS_LS_COUNT; k++) ls->sum[k] += acc.sum[k];
+            ls->n += (long)n;
+        }
+    }
+    // all: rank 0's micro-batches, then rank 1's, ...: back to example order.
+    if (!rc && ex_entropy && root)
+        for (int r = 0, pos = 0; r < ranks; r++)
+            for (int b = r; b < n_mb; b += ranks)
+                for (int i = mb[b]; i < mb[b + 1]; i++) ex_entropy[order[i]] = all[pos++];
     wmss_engine_free(&en);
     free(order);
+    free(mb);
     free(ent);
+    free(all);
     return rc;
 }
 
