@@ -9,11 +9,16 @@
 // in-process with the flags given here. A phase that finished is marked with a .done
 // file; rerunning the same command continues from the first unfinished phase (an
 // interrupted training phase resumes from its newest checkpoint).
+// Under mpirun every rank runs this driver: training and scoring phases are data
+// parallel (each rank does its share), the rest (selection, markers, the final copy,
+// log lines) is rank 0's, and rank 0 decides which phases are already done so that all
+// ranks take the same path.
 #include <stdio.h>
 #include <string.h>
 
 #include "args.h"
 #include "commands.h"
+#include "dist.h"
 #include "fsutil.h"
 #include "train_state.h"
 
@@ -39,6 +44,25 @@ static void push_opt(argv_t *a, const char *name, const char *value) {
     push(a, value);
 }
 
+// Rank 0's answer, on every rank (a failed broadcast has already ended the job).
+static int root_says(const wmss_dist *d, int answer) {
+    wmss_error e;
+    if (wmss_dist_bcast(d, &answer, sizeof answer, 0, &e)) wmss_dist_abort(d, 1);
+    return answer;
+}
+
+// After a step only rank 0 performs (rc: its status there, 0 elsewhere): every rank
+// returns non-zero when it failed.
+static int root_did(const wmss_dist *d, int rc) {
+    const int root_rc = root_says(d, rc);
+    return wmss_dist_is_root(d) ? rc : root_rc;
+}
+
+#define SAY(...)                                                        \
+    do {                                                                \
+        if (wmss_dist_is_root(&dist)) fprintf(stderr, __VA_ARGS__);     \
+    } while (0)
+
 static int done_marker(const char *dir, int write) {
     char p[4200];
     snprintf(p, sizeof p, "%s/.done", dir);
@@ -49,14 +73,17 @@ static int done_marker(const char *dir, int write) {
 
 // Runs a training command; a directory left by an earlier attempt of this phase is
 // resumed from its newest checkpoint, or started over when it has none.
-static int run_training(int (*cmd)(int, char **), argv_t *a, const char *out) {
+static int run_training(const wmss_dist *d, int (*cmd)(int, char **), argv_t *a, const char *out) {
     long step = -1;
     char path[4400];
     wmss_error e;
-    if (wmss_is_dir(out)) {
+    int how = 0;  // rank 0 looks: 0 new, 1 resume, 2 start over
+    if (wmss_dist_is_root(d) && wmss_is_dir(out)) {
         wmss_train_checkpoint_latest(out, &step, path, sizeof path, &e);
-        push(a, step >= 0 ? "--resume" : "--overwrite");
+        how = step >= 0 ? 1 : 2;
     }
+    how = root_says(d, how);
+    if (how) push(a, how == 1 ? "--resume" : "--overwrite");
     return cmd(a->n, a->v);
 }
 
@@ -109,16 +136,21 @@ int cmd_run(int argc, char **argv) {
         return 2;
     }
     wmss_error e = {{0}};
-    if (wmss_mkdir_p(dir, &e)) {
+    wmss_dist dist;
+    if (wmss_dist_init(&dist, &e)) {
         fprintf(stderr, "wmss run: %s\n", e.msg);
         return 1;
     }
+    const int root = wmss_dist_is_root(&dist);
+    rc = root && wmss_mkdir_p(dir, &e) ? 1 : 0;
+    if (rc) fprintf(stderr, "wmss run: %s\n", e.msg);
+    if ((rc = root_did(&dist, rc))) goto end;
     char m1[4200], weak[4200], strong[4200], rdir[4200], ew[4300], es[4300], act[4300], stats[4300], joint[4300],
         fin[4200];
     snprintf(m1, sizeof m1, "%s/m1", dir);
     // Phase 1: SFT.
-    if (!done_marker(m1, 0)) {
-        fprintf(stderr, "== wmss run: phase 1, SFT of %s for %s epoch(s) -> %s\n", m0, sft_epochs, m1);
+    if (!root_says(&dist, done_marker(m1, 0))) {
+        SAY("== wmss run: phase 1, SFT of %s for %s epoch(s) -> %s\n", m0, sft_epochs, m1);
         argv_t a = {0};
         push(&a, "sft");
         push_opt(&a, "--model", m0);
@@ -127,9 +159,9 @@ int cmd_run(int argc, char **argv) {
         push_opt(&a, "--epochs", sft_epochs);
         for (int i = 0; i < NT; i++) push_opt(&a, TRAIN[i], tv[i]);
         if (no_shuffle) push(&a, "--no-shuffle");
-        if ((rc = run_training(cmd_sft, &a, m1))) return rc;
-        done_marker(m1, 1);
-    } else fprintf(stderr, "== wmss run: phase 1 already done (%s)\n", m1);
+        if ((rc = run_training(&dist, cmd_sft, &a, m1))) goto end;
+        if (root) done_marker(m1, 1);
+    } else SAY("== wmss run: phase 1 already done (%s)\n", m1);
     snprintf(weak, sizeof weak, "%s", m0);
     snprintf(strong, sizeof strong, "%s", m1);
     for (int t = 1; t <= rounds; t++) {
@@ -139,14 +171,13 @@ int cmd_run(int argc, char **argv) {
         snprintf(act, sizeof act, "%s/active.jsonl", rdir);
         snprintf(stats, sizeof stats, "%s/select-stats.json", rdir);
         snprintf(joint, sizeof joint, "%s/joint", rdir);
-        if (wmss_mkdir_p(rdir, &e)) {
-            fprintf(stderr, "wmss run: %s\n", e.msg);
-            return 1;
-        }
+        rc = root && wmss_mkdir_p(rdir, &e) ? 1 : 0;
+        if (rc) fprintf(stderr, "wmss run: %s\n", e.msg);
+        if ((rc = root_did(&dist, rc))) goto end;
         const char *score[2][2] = {{weak, ew}, {strong, es}};
         for (int s = 0; s < 2; s++) {
-            if (wmss_file_exists(score[s][1])) continue;
-            fprintf(stderr, "== wmss run: round %d, entropy of the %s model %s\n", t, s ? "strong" : "weak", score[s][0]);
+            if (root_says(&dist, wmss_file_exists(score[s][1]))) continue;
+            SAY("== wmss run: round %d, entropy of the %s model %s\n", t, s ? "strong" : "weak", score[s][0]);
             argv_t a = {0};
             push(&a, "entropy");
             push_opt(&a, "--model", score[s][0]);
@@ -158,10 +189,10 @@ int cmd_run(int argc, char **argv) {
                     !strcmp(TRAIN[i], "--enable-thinking") || !strcmp(TRAIN[i], "--bad-data") ||
                     !strcmp(TRAIN[i], "--overlong"))
                     push_opt(&a, TRAIN[i], tv[i]);
-            if ((rc = cmd_entropy(a.n, a.v))) return rc;
+            if ((rc = cmd_entropy(a.n, a.v))) goto end;
         }
-        if (!wmss_file_exists(stats)) {
-            fprintf(stderr, "== wmss run: round %d, selection\n", t);
+        if (!root_says(&dist, wmss_file_exists(stats))) {
+            SAY("== wmss run: round %d, selection\n", t);
             argv_t a = {0};
             push(&a, "select");
             push_opt(&a, "--data", data);
@@ -176,10 +207,10 @@ int cmd_run(int argc, char **argv) {
             push_opt(&a, "--normalize", normalize);
             push_opt(&a, "--seed", select_seed);
             push_opt(&a, "--draws", draws);
-            if ((rc = cmd_select(a.n, a.v))) return rc;
+            if ((rc = root_did(&dist, root ? cmd_select(a.n, a.v) : 0))) goto end;
         }
-        if (!done_marker(joint, 0)) {
-            fprintf(stderr, "== wmss run: round %d, joint training (weak %s, strong %s) -> %s\n", t, weak, strong, joint);
+        if (!root_says(&dist, done_marker(joint, 0))) {
+            SAY("== wmss run: round %d, joint training (weak %s, strong %s) -> %s\n", t, weak, strong, joint);
             argv_t a = {0};
             push(&a, "joint");
             push_opt(&a, "--weak", weak);
@@ -192,21 +223,24 @@ int cmd_run(int argc, char **argv) {
             for (int i = 0; i < NT; i++)
                 push_opt(&a, TRAIN[i], !strcmp(TRAIN[i], "--lr") && joint_lr ? joint_lr : tv[i]);
             if (no_shuffle) push(&a, "--no-shuffle");
-            if ((rc = run_training(cmd_joint, &a, joint))) return rc;
-            done_marker(joint, 1);
-        } else fprintf(stderr, "== wmss run: round %d joint training already done (%s)\n", t, joint);
+            if ((rc = run_training(&dist, cmd_joint, &a, joint))) goto end;
+            if (root) done_marker(joint, 1);
+        } else SAY("== wmss run: round %d joint training already done (%s)\n", t, joint);
         snprintf(weak, sizeof weak, "%s", strong);
         snprintf(strong, sizeof strong, "%s", joint);
     }
     snprintf(fin, sizeof fin, "%s/final", dir);
-    if (!done_marker(fin, 0)) {
+    if (!root_says(&dist, done_marker(fin, 0))) {
         argv_t a = {0};
         push(&a, "convert");
         push_opt(&a, "--model", strong);
         push_opt(&a, "--out", fin);
-        if ((rc = cmd_convert(a.n, a.v))) return rc;
-        done_marker(fin, 1);
+        if ((rc = root_did(&dist, root ? cmd_convert(a.n, a.v) : 0))) goto end;
+        if (root) done_marker(fin, 1);
     }
-    fprintf(stderr, "== wmss run: done; the final model is %s\n", fin);
-    return 0;
+    SAY("== wmss run: done; the final model is %s\n", fin);
+    rc = 0;
+end:
+    wmss_dist_finalize(&dist, 0);
+    return rc;
 }

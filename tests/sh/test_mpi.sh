@@ -193,4 +193,14 @@ print(f"22 examples, largest relative difference {worst:.1e}")
 PY
 ) || fail "entropy 2 ranks vs 1: $e"
 echo "ok   entropy 2 ranks vs 1 process: $e"
+
+# 7. wmss run (Algorithm 1) under mpirun: SFT, entropy, selection, joint, final copy.
+# Rank 0 selects, marks phases and copies; every phase log line appears once.
+runopts=(--model base --data data.jsonl --rounds 1 --batch 4 --micro-batch 1 --lr 3e-3 --seed 5 --select-seed 3)
+"$WMSS" run "${runopts[@]}" --out run1 > run1.log 2>&1 || { cat run1.log; fail "wmss run, 1 process"; }
+"${MPIRUN[@]}" -np 2 "$WMSS" run "${runopts[@]}" --out run2 > run2.log 2>&1 || { cat run2.log; fail "wmss run, 2 ranks"; }
+[ "$(grep -c '^== wmss run: round 1, selection' run2.log)" -eq 1 ] || fail "selection logged more than once: $(cat run2.log)"
+cmp run1/round-1/active.jsonl run2/round-1/active.jsonl || fail "wmss run: 2 ranks selected another active set"
+r=$(compare_weights run1/final run2/final) || fail "wmss run final model 2 ranks vs 1: $r"
+echo "ok   wmss run 2 ranks vs 1 process: same active set; final model: $r"
 echo "all MPI checks passed ($mpi)"
