@@ -47,6 +47,19 @@ static void plan_attention(wmss_acts *a, const wmss_batch *b, const wmss_kv_cach
     }
 }
 
+// A block's output that joins the residual: out (N, C) = inp (N, IC) @ w^T + b, then,
+// where the architecture norms block outputs (Gemma 3: norm_w not NULL), RMSNorm'd with
+// the projection kept in proj (N, C) and its rstd (N) for the backward pass.
+static void block_output(float *out, float *proj, float *rstd, const float *inp, const float *w, const float *b,
+                         const float *norm_w, float off, int N, int IC, int C, float eps) {
+    if (!norm_w) {
+        matmul_forward(out, inp, w, b, N, IC, C);
+        return;
+    }
+    matmul_forward(proj, inp, w, b, N, IC, C);
+    rmsnorm_forward(out, rstd, proj, norm_w, off, N, C, eps);
+}
+
 static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, wmss_kv_cache *kv, const int *slot,
                         float *logits, int last_only, wmss_error *e) {
     const wmss_config *c = &m->cfg;
@@ -102,13 +115,8 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
         }
         attention_forward(att, lse, q, keys, vals, a->kv_row, a->pos, N, H, KV, D, window, c->attn_scale, a->scratch,
                           a->max_keys, a->n_threads);
-        if (c->arch->sandwich_norms) {
-            float *proj = a->att_proj + ls * N * C;
-            matmul_forward(proj, att, w->wo, w->bo, N, QD, C);
-            rmsnorm_forward(a->tmp, a->att_proj_rstd + ls * N, proj, w->attn_out_norm, off, N, C, eps);
-        } else {
-            matmul_forward(a->tmp, att, w->wo, w->bo, N, QD, C);
-        }
+        block_output(a->tmp, a->att_proj + ls * N * C, a->att_proj_rstd + ls * N, att, w->wo, w->bo, w->attn_out_norm,
+                     off, N, QD, C, eps);
         residual_forward(mid, x, a->tmp, (size_t)N * C);
 
         // MLP block: x_out = mid + [out_norm](down(act(gate(ln2)) * up(ln2)))
@@ -117,13 +125,8 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
         matmul_forward(up, ln2, w->w_up, w->b_up, N, C, I);
         if (c->arch->act == WMSS_ACT_GELU_TANH) geglu_forward(act, gate, up, (size_t)N * I);
         else swiglu_forward(act, gate, up, (size_t)N * I);
-        if (c->arch->sandwich_norms) {
-            float *proj = a->mlp_proj + ls * N * C;
-            matmul_forward(proj, act, w->w_down, w->b_down, N, I, C);
-            rmsnorm_forward(a->tmp, a->mlp_proj_rstd + ls * N, proj, w->mlp_out_norm, off, N, C, eps);
-        } else {
-            matmul_forward(a->tmp, act, w->w_down, w->b_down, N, I, C);
-        }
+        block_output(a->tmp, a->mlp_proj + ls * N * C, a->mlp_proj_rstd + ls * N, act, w->w_down, w->b_down,
+                     w->mlp_out_norm, off, N, I, C, eps);
         residual_forward(x_out, mid, a->tmp, (size_t)N * C);
     }
     if (kv)

@@ -586,23 +586,5 @@ def logits(model_dir, ids):
 
 
 def finite_difference_check(branches, examples, picks, forward_fn=forward, h=1e-5):
-    """Central differences of train_torch's batch loss (with forward_fn) for entries
-    picks = [(branch, name, flat index)]; returns the worst
-    |fd - autograd| / max(|autograd|, 1e-3 * max over picks) and rows (name, fd, ag).
-    Use float64 parameters."""
-    _, g = tt.grads(branches, examples, forward=forward_fn)
-    rows = []
-    for b, name, idx in picks:
-        t = branches[b][1][name]
-        with torch.no_grad():
-            flat = t.view(-1)
-            old = float(flat[idx])
-            flat[idx] = old + h
-            lp = float(tt.batch_stats(branches, examples, forward_fn)["loss"])
-            flat[idx] = old - h
-            lm = float(tt.batch_stats(branches, examples, forward_fn)["loss"])
-            flat[idx] = old
-        rows.append((name, (lp - lm) / (2 * h), float(g[b][name].view(-1)[idx])))
-    scale = max(abs(ag) for _, _, ag in rows)
-    worst = max(abs(fd - ag) / max(abs(ag), 1e-3 * scale) for _, fd, ag in rows)
-    return worst, rows
+    """train_torch's central-difference check through this forward pass."""
+    return tt.finite_difference_check(branches, examples, picks, h=h, forward=forward_fn)

@@ -120,11 +120,11 @@ def grads(branches, examples, forward=None):
     return st, out
 
 
-def finite_difference_check(branches, examples, picks, h=1e-5):
+def finite_difference_check(branches, examples, picks, h=1e-5, forward=None):
     """Central differences of the loss for entries picks = [(branch, name, flat index)];
     returns the worst |fd - autograd| / max(|autograd|, 1e-3 * max over picks) and the
-    list of (name, fd, ag). Use float64 parameters."""
-    _, g = grads(branches, examples)
+    list of (name, fd, ag). Use float64 parameters. forward: as for batch_stats."""
+    _, g = grads(branches, examples, forward)
     rows = []
     for b, name, idx in picks:
         t = branches[b][1][name]
@@ -132,9 +132,9 @@ def finite_difference_check(branches, examples, picks, h=1e-5):
             flat = t.view(-1)
             old = float(flat[idx])
             flat[idx] = old + h
-            lp = float(batch_stats(branches, examples)["loss"])
+            lp = float(batch_stats(branches, examples, forward)["loss"])
             flat[idx] = old - h
-            lm = float(batch_stats(branches, examples)["loss"])
+            lm = float(batch_stats(branches, examples, forward)["loss"])
             flat[idx] = old
         rows.append((name, (lp - lm) / (2 * h), float(g[b][name].view(-1)[idx])))
     scale = max(abs(ag) for _, _, ag in rows)
