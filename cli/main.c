@@ -31,6 +31,7 @@ static const command COMMANDS[] = {
     {"generate", cmd_generate, "generate text with a KV cache (greedy or sampled, batched)"},
     {"eval", cmd_eval, "evaluate on a math benchmark: generation, grading, accuracy and pass@k"},
     {"grade", cmd_grade, "grade predictions (JSONL) against a math benchmark: accuracy and per-item report"},
+    {"bench", cmd_bench, "throughput of forward, SFT and WD-JT steps at three model sizes, vs sgemm peak and PyTorch"},
     {"demo", cmd_demo, "the built-in experiment: synthetic task, tokenizer, base model, SFT vs WMSS, report"},
 };
 

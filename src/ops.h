@@ -43,17 +43,19 @@ void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int 
 // floats). For packed training sequences kv_row[i] is the sequence's first token; with
 // a KV cache, the slot's first row. Scores are scale * (q . k). q (N, H, D); out
 // (N, H, D); lse (N, H) the log-sum-exp of each score row (for the backward pass).
-// scratch: attention_scratch_floats(max_len, D, n_threads) floats, max_len >= the most
-// keys a token attends to.
+// Tiled as FlashAttention (an online softmax over key tiles): no score row longer than
+// a tile exists. scratch: attention_scratch_floats(max_len, D, n_threads) floats (one
+// score tile per thread; the size no longer depends on max_len or D).
 size_t attention_scratch_floats(int max_len, int D, int n_threads);
 void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int64_t *kv_row,
                        const int *pos, int N, int H, int KV, int D, int window, float scale, float *scratch,
                        int max_len, int n_threads);
 
-// Recomputes the softmax from lse. Writes (does not accumulate) dq (N, H, D) and
-// dk, dv (N, KV, D) for packed sequences (kv_row = the sequence start, positions from
-// 0). Work is split by (sequence, kv head), so no two threads write the same row.
-// seq_start (B+1) are the sequences' token offsets.
+// Recomputes the softmax from lse, tile by tile (a thread's tiles live on its stack,
+// 66 KB). Writes (does not accumulate) dq (N, H, D) and dk, dv (N, KV, D) for packed
+// sequences (kv_row = the sequence start, positions from 0). Work is split by
+// (sequence, kv head), so no two threads write the same row. seq_start (B+1) are the
+// sequences' token offsets.
 void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
                         const float *v, const float *out, const float *lse, const int *seq_start, int B, int N, int H,
                         int KV, int D, int window, float scale, int n_threads);
@@ -69,6 +71,12 @@ void swiglu_backward(float *dgate, float *dup, const float *dout, const float *g
 
 // Logit soft-capping in place: z = cap * tanh(z / cap) over n (Gemma's final_logit_softcapping).
 void softcap_forward(float *z, size_t n, float cap);
+
+// Cross-entropy of one row of logits z (V) against `target`: stats[0] = -log
+// softmax(z)[target], stats[1] = the entropy of softmax(z) (nats), stats[2] = 1 if the
+// first maximum of z is the target, else 0. z is overwritten: with want_grad it becomes
+// grad_scale * (softmax(z) - onehot(target)), the loss gradient; otherwise exp(z - max z).
+void xent_row(float *z, int V, int target, float grad_scale, int want_grad, double *stats);
 
 // out = x + y, elementwise over n (out may alias x). Its backward is the identity:
 // the residual gradient flows to both inputs unchanged.

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ops.h"
+#include "simd.h"
 
 void embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C) {
     #pragma omp parallel for schedule(static)
@@ -37,20 +38,20 @@ void geglu_backward(float *dgate, float *dup, const float *dout, const float *ga
     }
 }
 
-void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-    #pragma omp parallel for schedule(static)
+WMSS_CLONES void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
+    #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i];
-        out[i] = g / (1.0f + expf(-g)) * up[i];
+        out[i] = g / (1.0f + wmss_expf(-g)) * up[i];
     }
 }
 
-void residual_forward(float *out, const float *x, const float *y, size_t n) {
-    #pragma omp parallel for schedule(static)
+WMSS_CLONES void residual_forward(float *out, const float *x, const float *y, size_t n) {
+    #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) out[i] = x[i] + y[i];
 }
 
-void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C) {
+WMSS_CLONES void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C) {
     // Rows may repeat: split by columns so that no two threads add to the same float.
     #pragma omp parallel for schedule(static)
     for (int c0 = 0; c0 < C; c0 += 64) {
@@ -58,15 +59,17 @@ void embedding_backward(float *dtable, const float *dout, const int *ids, float 
         for (int i = 0; i < N; i++) {
             float *d = dtable + (size_t)ids[i] * C;
             const float *g = dout + (size_t)i * C;
+            #pragma omp simd
             for (int c = c0; c < c1; c++) d[c] += scale * g[c];
         }
     }
 }
 
-void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n) {
-    #pragma omp parallel for schedule(static)
+WMSS_CLONES void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
+                                 size_t n) {
+    #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
-        float g = gate[i], sg = 1.0f / (1.0f + expf(-g)), silu = g * sg;
+        float g = gate[i], sg = 1.0f / (1.0f + wmss_expf(-g)), silu = g * sg;
         dup[i] = dout[i] * silu;
         dgate[i] = dout[i] * up[i] * sg * (1.0f + g * (1.0f - sg));
     }

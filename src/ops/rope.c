@@ -1,25 +1,35 @@
 #include <math.h>
 
 #include "ops.h"
+#include "simd.h"
 
 void rope_inv_freq(float *inv_freq, int D, float theta) {
     // transformers: 1 / theta ** (arange(0, D, 2).float() / D), in float32.
     for (int i = 0; i < D / 2; i++) inv_freq[i] = 1.0f / powf(theta, (float)(2 * i) / (float)D);
 }
 
-// Rotates each (x_j, x_{j+D/2}) pair by sign * pos * inv_freq[j].
-static void rope_rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D, float sign) {
+// Rotates each (x_j, x_{j+D/2}) pair by sign * pos * inv_freq[j]. The angles of a
+// token are computed once, 64 pairs at a time, and applied to all its heads.
+WMSS_CLONES static void rope_rotate(float *x, const int *pos, const float *inv_freq, int N, int nh, int D, float sign) {
     const int half = D / 2;
     #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
-        for (int j = 0; j < half; j++) {
-            float angle = (float)pos[i] * inv_freq[j];
-            float c = cosf(angle), s = sign * sinf(angle);
+        for (int j0 = 0; j0 < half; j0 += 64) {
+            const int nj = half - j0 < 64 ? half - j0 : 64;
+            float c[64], s[64];
+            for (int j = 0; j < nj; j++) {
+                const float angle = (float)pos[i] * inv_freq[j0 + j];
+                c[j] = cosf(angle);
+                s[j] = sign * sinf(angle);
+            }
             for (int h = 0; h < nh; h++) {
-                float *v = x + ((size_t)i * nh + h) * D;
-                float x1 = v[j], x2 = v[j + half];
-                v[j] = x1 * c - x2 * s;
-                v[j + half] = x2 * c + x1 * s;
+                float *v1 = x + ((size_t)i * nh + h) * D + j0, *v2 = v1 + half;
+                #pragma omp simd
+                for (int j = 0; j < nj; j++) {
+                    const float x1 = v1[j], x2 = v2[j];
+                    v1[j] = x1 * c[j] - x2 * s[j];
+                    v2[j] = x2 * c[j] + x1 * s[j];
+                }
             }
         }
     }

@@ -33,30 +33,6 @@ void wmss_loss_ws_free(wmss_loss_ws *ws) {
     memset(ws, 0, sizeof *ws);
 }
 
-// One row of mixed logits -> loss, entropy, correctness; the row becomes
-// grad_scale * (softmax - onehot(target)) when want_grad.
-static void row_loss(float *z, int V, int target, float grad_scale, int want_grad, double *stats) {
-    float mx = z[0];
-    int arg = 0;
-    for (int v = 1; v < V; v++)
-        if (z[v] > mx) { mx = z[v]; arg = v; }
-    double sum = 0.0, pz = 0.0;
-    for (int v = 0; v < V; v++) {
-        double ev = exp((double)(z[v] - mx));
-        sum += ev;
-        pz += ev * (double)(z[v] - mx);
-    }
-    const double lse = log(sum);  // relative to mx
-    stats[0] = lse - (double)(z[target] - mx);
-    stats[1] = lse - pz / sum;  // H = lse - sum p z
-    stats[2] = arg == target;
-    if (want_grad) {
-        const float inv = (float)(1.0 / sum);
-        for (int v = 0; v < V; v++) z[v] = expf(z[v] - mx) * inv * grad_scale;
-        z[target] -= grad_scale;
-    }
-}
-
 // Soft-capped branches need a buffer of their own (chunk, V): made once, on first use.
 static int need_zk(wmss_loss_ws *ws, wmss_error *e) {
     if (ws->zk) return 0;
@@ -110,7 +86,7 @@ int wmss_lm_loss(wmss_loss_ws *ws, const wmss_loss_branch *br, int K, const int 
         }
         #pragma omp parallel for schedule(static)
         for (int r = 0; r < T; r++)
-            row_loss(ws->z + (size_t)r * V, V, targets[rows[r]], grad_scale, want_grad, ws->row_stats + 3 * r);
+            xent_row(ws->z + (size_t)r * V, V, targets[rows[r]], grad_scale, want_grad, ws->row_stats + 3 * r);
         for (int r = 0; r < T; r++) {  // serial, in order: deterministic sums
             const double *s = ws->row_stats + 3 * r;
             st->loss_sum += s[0];
