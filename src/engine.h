@@ -24,6 +24,7 @@ typedef struct {
     wmss_loss_ws ws;
     int max_tokens, max_seqs;
     int *ids, *start, *targets;  // (max_tokens), (max_seqs + 1), (max_tokens)
+    float *tok_entropy;          // (max_tokens) per-token entropy when examples' entropies are asked for
 } wmss_engine;
 
 typedef struct {

@@ -37,7 +37,7 @@ typedef struct {
     float *h;         // (K, chunk, C) gathered hidden rows
     float *dh;        // (chunk, C)
     int *rows;        // (max_tokens) positions with a target
-    double *row_stats;  // (chunk, 3): loss, entropy, correct
+    double *row_stats;  // (chunk, 3): loss, entropy, correct; (chunk, WMSS_LS_COUNT) for logit statistics
 } wmss_loss_ws;
 
 // A workspace for up to K branches.

@@ -21,7 +21,8 @@ int wmss_engine_create(wmss_engine *en, const wmss_branch_spec *spec, int K, int
     en->ids = malloc((size_t)max_tokens * sizeof(int));
     en->targets = malloc((size_t)max_tokens * sizeof(int));
     en->start = malloc(((size_t)max_seqs + 1) * sizeof(int));
-    if (!en->ids || !en->targets || !en->start) {
+    en->tok_entropy = malloc((size_t)max_tokens * sizeof(float));
+    if (!en->ids || !en->targets || !en->start || !en->tok_entropy) {
         wmss_engine_free(en);
         return wmss_fail(e, "out of memory");
     }
@@ -62,6 +63,7 @@ void wmss_engine_free(wmss_engine *en) {
     free(en->ids);
     free(en->targets);
     free(en->start);
+    free(en->tok_entropy);
     memset(en, 0, sizeof *en);
 }
 
@@ -106,8 +108,7 @@ int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *i
         wmss_loss_branch solo = {.h = lb[0].h, .W = lb[0].W, .weight = 1.0f, .softcap = lb[0].softcap};
         if (wmss_lm_loss(&en->ws, &solo, 1, en->targets, N, 0.0f, own, NULL, NULL, e)) return -1;
     }
-    float *tok_entropy = NULL;
-    if (ex_entropy && !(tok_entropy = malloc((size_t)N * sizeof(float)))) return wmss_fail(e, "out of memory");
+    float *tok_entropy = ex_entropy ? en->tok_entropy : NULL;
     int rc = wmss_lm_loss(&en->ws, lb, en->K, en->targets, N, grad_scale, st, tok_entropy, NULL, e);
     if (!rc && ex_entropy)
         for (int s = 0; s < n; s++) {
@@ -117,7 +118,6 @@ int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *i
                 if (en->targets[t] >= 0) { sum += tok_entropy[t]; cnt++; }
             ex_entropy[s] = cnt ? sum / cnt : 0.0;
         }
-    free(tok_entropy);
     if (rc) return -1;
     for (int k = 0; k < en->K; k++)
         if (en->br[k].trainable) wmss_backward(en->br[k].model, &en->br[k].acts, &en->br[k].gacts, &batch, &en->br[k].gw);

@@ -15,7 +15,7 @@ int wmss_loss_ws_create(wmss_loss_ws *ws, int K, int chunk, int V, int C, int ma
     ws->h = aligned_alloc(64, ((size_t)K * chunk * C * sizeof(float) + 63) / 64 * 64);
     ws->dh = aligned_alloc(64, ((size_t)chunk * C * sizeof(float) + 63) / 64 * 64);
     ws->rows = malloc((size_t)max_tokens * sizeof(int));
-    ws->row_stats = malloc((size_t)chunk * 3 * sizeof(double));
+    ws->row_stats = malloc((size_t)chunk * WMSS_LS_COUNT * sizeof(double));  // 3 per row here, all of them for statistics
     if (!ws->z || !ws->h || !ws->dh || !ws->rows || !ws->row_stats) {
         wmss_loss_ws_free(ws);
         return wmss_fail(e, "out of memory for the loss workspace (chunk %d x vocabulary %d)", chunk, V);
@@ -160,8 +160,7 @@ int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W
     int n_rows = 0;
     for (int i = 0; i < N; i++)
         if (targets[i] >= 0) ws->rows[n_rows++] = i;
-    double *row = malloc((size_t)ws->chunk * WMSS_LS_COUNT * sizeof *row);
-    if (!row) return wmss_fail(e, "out of memory");
+    double *row = ws->row_stats;
     for (int r0 = 0; r0 < n_rows; r0 += ws->chunk) {
         const int T = n_rows - r0 < ws->chunk ? n_rows - r0 : ws->chunk;
         const int *rows = ws->rows + r0;
@@ -175,6 +174,5 @@ int wmss_logit_stats_accumulate(wmss_loss_ws *ws, const float *h, const float *W
             for (int k = 0; k < WMSS_LS_COUNT; k++) ls->sum[k] += row[(size_t)r * WMSS_LS_COUNT + k];
         ls->n += T;
     }
-    free(row);
     return 0;
 }
