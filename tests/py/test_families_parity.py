@@ -51,6 +51,7 @@ sys.path.insert(0, HERE)
 from oracle import families_torch as ft  # noqa: E402
 from oracle import qwen3_torch as q3  # noqa: E402
 from oracle import safetensors_np as st  # noqa: E402
+from wmss_cli import CaseFailure, last_json, rel, sh, write_data  # noqa: E402
 from oracle import train_torch as tt  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -62,10 +63,6 @@ SEQ_LENS = [1, 9, 23, 40]
 LAMBDA = 0.3
 
 torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-
-
-class CaseFailure(Exception):
-    pass
 
 
 # ---- cases ----------------------------------------------------------------------------
@@ -213,26 +210,6 @@ def run(args, timeout=300):
         raise CaseFailure(f"wmss {args[0]} timed out")
 
 
-def sh(args, what):
-    r = run(args)
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-4:]
-        raise CaseFailure(f"{what}: wmss {' '.join(args[:3])} ... exited {r.returncode}: "
-                          + " | ".join(tail))
-    return r
-
-
-def last_json(stdout, what):
-    for line in reversed(stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                break
-    raise CaseFailure(f"{what}: no JSON line on stdout: {stdout.strip()[-200:]!r}")
-
-
 def wmss_logits(model_dir, seqs, V, tmp):
     out = os.path.join(tmp, "logits.bin")
     if os.path.exists(out):
@@ -343,21 +320,8 @@ def grad_examples(model, rng):
     return out
 
 
-def write_data(path, examples):
-    with open(path, "w") as f:
-        for ids, mask in examples:
-            o = {"input_ids": ids}
-            if mask is not None:
-                o["completion_mask"] = mask
-            f.write(json.dumps(o) + "\n")
-
 
 # ---- comparisons ------------------------------------------------------------------------
-
-def rel(a, b):
-    d = float(np.abs(a - b).max())
-    s = float(np.abs(b).max())
-    return d / s if s > 0 else (0.0 if d == 0 else float("inf"))
 
 
 def read_grads(path, cfg, what):

@@ -50,6 +50,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from oracle import qwen3_torch as q3  # noqa: E402
 from oracle import safetensors_np as st  # noqa: E402
+from wmss_cli import CaseFailure, last_json, rel, sh, write_data  # noqa: E402
 from oracle import train_torch as tt  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -61,10 +62,6 @@ TOL_LR = 1e-6
 TOL_NORM = 1e-4
 
 torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-
-
-class CaseFailure(Exception):
-    pass
 
 
 def base_config(**kw):
@@ -114,36 +111,7 @@ def random_model(d, cfg, seed, base=None, jitter=0.0):
     return c, vals
 
 
-def write_data(path, examples):
-    with open(path, "w") as f:
-        for ids, mask in examples:
-            o = {"input_ids": ids}
-            if mask is not None:
-                o["completion_mask"] = mask
-            f.write(json.dumps(o) + "\n")
 
-
-def sh(args, what):
-    try:
-        r = subprocess.run([WMSS] + args, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        raise CaseFailure(f"{what}: wmss {args[0]} timed out")
-    if r.returncode != 0:
-        tail = (r.stderr or r.stdout).strip().splitlines()[-5:]
-        raise CaseFailure(f"{what}: wmss {' '.join(args)} exited {r.returncode}: "
-                          + " | ".join(tail))
-    return r
-
-
-def last_json(stdout, what):
-    for line in reversed(stdout.strip().splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                break
-    raise CaseFailure(f"{what}: no JSON line on stdout: {stdout.strip()[-200:]!r}")
 
 
 def read_f32_file(path, cfg, what):
@@ -167,12 +135,6 @@ def read_f32_file(path, cfg, what):
 
 
 # ---- comparisons ------------------------------------------------------------------
-
-def rel(a, b):
-    """max|a - b| / max|b| (b the reference)."""
-    d = float(np.abs(a - b).max())
-    s = float(np.abs(b).max())
-    return d / s if s > 0 else (0.0 if d == 0 else float("inf"))
 
 
 def compare_tensors(got, ref, tol, label):
