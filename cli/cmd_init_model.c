@@ -81,7 +81,8 @@ static void drop_foreign_defaults(cJSON *j) {
     if (a && strcmp(a->act_key, "hidden_act") && cJSON_IsString(act) && !strcmp(act->valuestring, "silu"))
         cJSON_DeleteItemFromObjectCaseSensitive(j, "hidden_act");
     cJSON *sw = cJSON_GetObjectItemCaseSensitive(j, "use_sliding_window");
-    if (a && !a->qkv_bias && cJSON_IsFalse(sw)) cJSON_DeleteItemFromObjectCaseSensitive(j, "use_sliding_window");
+    if (a && strcmp(a->hf_class, "Qwen2ForCausalLM") && cJSON_IsFalse(sw))  // only Qwen2 reads it
+        cJSON_DeleteItemFromObjectCaseSensitive(j, "use_sliding_window");
 }
 
 int cmd_init_model(int argc, char **argv) {
