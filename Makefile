@@ -39,12 +39,35 @@ LDLIBS   += $(MPI_LIBS)
 $(BUILD)/src/dist/dist.o: CPPFLAGS += -DHAVE_MPI $(MPI_CFLAGS)
 endif
 
-LIB_SRC  := $(sort $(wildcard src/*.c src/*/*.c))
+LIB_SRC  := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 CLI_SRC  := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/c/test_*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/c/%.c=$(BUILD)/tests/%)
+
+# ---- CUDA backend: `make CUDA=1 BUILD=build-cuda` compiles src/ops/cuda/*.cu with nvcc
+# into libwmss.a (sm_90) and links cuBLAS; CUDA=0 (the default) changes nothing. --------
+CUDA ?= 0
+ifeq ($(CUDA),1)
+CUDA_HOME ?= /usr/local/cuda
+NVCC      ?= $(CUDA_HOME)/bin/nvcc
+NVCCFLAGS ?= -O3 -std=c++17 -gencode arch=compute_90,code=sm_90 -Xcompiler -fPIC
+CU_SRC    := $(sort $(wildcard src/ops/cuda/*.cu))
+CU_OBJ    := $(CU_SRC:%.cu=$(BUILD)/%.o)
+LIB_OBJ   += $(CU_OBJ)
+CPPFLAGS  += -DWMSS_CUDA
+LDLIBS    += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcudart_static -lcublasLt -lcublas -ldl -lrt \
+             -lpthread -lstdc++
+$(BUILD)/src/ops/cuda/%.o: src/ops/cuda/%.cu src/ops/cuda/cuda_common.h src/ops/backend.h src/error.h src/ops.h
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -Isrc -DWMSS_CUDA -c -o $@ $<
+endif
+# Only src/ops/dispatch.c depends on CUDA=: rebuild it when the setting changes.
+$(BUILD)/src/ops/dispatch.o: $(BUILD)/.cuda-setting
+$(BUILD)/.cuda-setting: FORCE
+	@mkdir -p $(dir $@); echo "CUDA=$(CUDA)" | cmp -s - $@ || echo "CUDA=$(CUDA)" > $@
+# ---- end CUDA backend -------------------------------------------------------------------
 
 all: $(BUILD)/wmss $(TEST_BIN)
 
@@ -78,7 +101,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libwmss.a
 
 # libFuzzer targets (clang): make fuzz, then e.g. build-fuzz/fuzz_safetensors -max_total_time=300
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_LIB := $(sort $(wildcard src/*.c src/io/*.c src/model/*.c src/ops/*.c src/eval/grade_*.c))
+FUZZ_LIB := $(sort $(wildcard src/*.c src/io/*.c src/model/*.c src/ops/*.c src/ops/cpu/*.c src/eval/grade_*.c))
 fuzz: $(FUZZ_SRC:fuzz/%.c=build-fuzz/%)
 build-fuzz/%: fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p build-fuzz

@@ -35,6 +35,7 @@
 #include "args.h"
 #include "commands.h"
 #include "engine.h"
+#include "ops.h"
 #include "optim.h"
 #include "rng.h"
 
@@ -221,11 +222,11 @@ static int train_step(wmss_engine *en, wmss_adamw *opt, const wmss_dataset *ds, 
     const float scale = (float)(1.0 / ((double)ds->n_tokens - B));
     if (wmss_engine_accumulate(en, ds, idx, B, scale, &st, en->K > 1 ? &own : NULL, NULL, e)) return -1;
     double sq = 0.0;
-    for (int k = 0; k < en->K; k++) sq += wmss_sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
+    for (int k = 0; k < en->K; k++) sq += sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
     const float coef = wmss_clip_coef(sqrt(sq), 1.0);
     for (int k = 0; k < en->K; k++) {
         wmss_branch *b = &en->br[k];
-        if (coef < 1.0f) wmss_scale(b->grad, b->model->layout.n_floats, coef);
+        if (coef < 1.0f) tensor_scale(b->grad, b->model->layout.n_floats, coef);
         wmss_adamw_step(&opt[k], &b->model->layout, b->model->params, b->grad, 1e-5f, &h);
     }
     return 0;

@@ -7,14 +7,18 @@
 #include "args.h"
 #include "commands.h"
 #include "data_setup.h"
+#include "device.h"
 #include "engine.h"
 
 static int write_grads(const wmss_branch *b, const char *path, wmss_error *e) {
     const wmss_layout *lo = &b->model->layout;
-    wmss_st_out *outs = wmss_layout_describe(lo, b->grad, WMSS_F32, "", e);
-    if (!outs) return -1;
-    int rc = wmss_st_write(path, outs, lo->n_specs, e);
+    float *g = wmss_dev_host_shared() ? b->grad : wmss_malloc(lo->n_floats * sizeof(float), e);
+    if (!g) return -1;
+    wmss_dev_download(g, b->grad, lo->n_floats * sizeof(float));
+    wmss_st_out *outs = wmss_layout_describe(lo, g, WMSS_F32, "", e);
+    int rc = outs ? wmss_st_write(path, outs, lo->n_specs, e) : -1;
     free(outs);
+    if (g != b->grad) free(g);
     return rc;
 }
 

@@ -53,6 +53,8 @@ void wmss_dist_describe(char *buf, size_t cap);
 int wmss_dist_allreduce_sum_f32(const wmss_dist *d, float *x, size_t n, wmss_error *e);
 int wmss_dist_allreduce_sum_f64(const wmss_dist *d, double *x, size_t n, wmss_error *e);
 int wmss_dist_allreduce_sum_i64(const wmss_dist *d, int64_t *x, size_t n, wmss_error *e);
+// The same over a device tensor (device.h): gradients.
+int wmss_dist_allreduce_sum_f32_dev(const wmss_dist *d, float *x_dev, size_t n, wmss_error *e);
 // Copies root's bytes into every rank's buf.
 int wmss_dist_bcast(const wmss_dist *d, void *buf, size_t bytes, int root, wmss_error *e);
 // Gathers n values from each rank onto root, in rank order: recv (sum of all n, root

@@ -10,10 +10,13 @@
 #ifndef WMSS_LOSS_H
 #define WMSS_LOSS_H
 
+#include <stdint.h>
+
 #include "error.h"
 
 #define WMSS_LOSS_MAX_BRANCHES 4
 
+// Tensors (h, W, dh, dW) are device memory; targets and statistics are on the host.
 typedef struct {
     const float *h;   // (N, C) final normed hidden states
     const float *W;   // (V, C) head weight
@@ -31,13 +34,19 @@ typedef struct {
 } wmss_loss_stats;
 
 typedef struct {
-    int K, chunk, V, C;
+    int K, chunk, V, C, max_tokens;
+    // On the device:
     float *z;         // (chunk, V) mixed logits, then their gradient
     float *zk;        // (chunk, V) one soft-capped branch's logits; allocated on first use
     float *h;         // (K, chunk, C) gathered hidden rows
     float *dh;        // (chunk, C)
-    int *rows;        // (max_tokens) positions with a target
-    double *row_stats;  // (chunk, 3): loss, entropy, correct; (chunk, WMSS_LS_COUNT) for logit statistics
+    int64_t *rows;    // (max_tokens) positions with a target
+    int *tgt;         // (max_tokens) their targets
+    double *stats;    // (chunk, WMSS_LS_COUNT): loss, entropy, correct per row; or the logit statistics
+    // On the host:
+    int64_t *rows_h;  // (max_tokens)
+    int *tgt_h;       // (max_tokens)
+    double *row_stats;  // (chunk, WMSS_LS_COUNT) the rows' statistics, downloaded
 } wmss_loss_ws;
 
 // A workspace for up to K branches.

@@ -72,9 +72,16 @@ void wmss_weights_free(wmss_weights *w);
 typedef struct {
     wmss_config cfg;
     wmss_layout layout;
-    float *params;      // (layout.n_floats)
-    wmss_weights w;
+    float *params;      // (layout.n_floats) on the device (device.h): what the ops read and AdamW updates
+    float *host;        // (layout.n_floats) the host copy that loading, saving and initializing use;
+                        // the same buffer as params where device memory is host memory (CPU backend)
+    wmss_weights w;     // named views into params
 } wmss_model;
+
+// After writing m->host: copies it to the device (nothing to do on the CPU backend).
+void wmss_model_upload(wmss_model *m);
+// Before reading m->host: copies the device's parameters to it (nothing on the CPU backend).
+void wmss_model_download(const wmss_model *m);
 
 // Allocates a model for a config (parameters zeroed). Takes a copy of cfg.
 int wmss_model_create(const wmss_config *cfg, wmss_model *m, wmss_error *e);
@@ -107,10 +114,20 @@ typedef struct {
     int B;
 } wmss_batch;
 
-// Activations, one buffer with named views. With keep_layers every layer's
+// Index arrays of a batch, for up to N tokens (views into one buffer).
+typedef struct {
+    int64_t *kv_row;    // (N) the key/value row of the token's sequence position 0 (see attention_forward)
+    int64_t *cache_row; // (N) with a KV cache: the cache row the token's key/value goes to
+    int64_t *last_row;  // (N) each sequence's last token (logits of the last tokens only)
+    int *ids;           // (N) token ids
+    int *pos;           // (N) position of each token within its sequence
+    int *seq_start;     // (N+1) the sequences' token offsets
+} wmss_batch_index;
+
+// Activations, one device buffer with named views. With keep_layers every layer's
 // activations are kept (for the backward pass); otherwise one layer's slot is reused.
 typedef struct {
-    int max_tokens, max_keys, keep_layers, n_threads;
+    int max_tokens, max_keys, keep_layers, vocab;
     float *buf;
     size_t n_floats;
     float *resid;       // (L+1, N, C) residual stream entering each layer; [L] = final
@@ -126,43 +143,49 @@ typedef struct {
     float *gate, *up, *mlp_act;  // (L, N, I) each
     float *final_norm, *final_rstd;  // (N, C), (N)
     float *tmp;         // (N, C) projection outputs before they join the residual
-    float *scratch;     // (n_threads, max_keys): attention score rows
-    int *pos;           // (N) position of each token within its sequence
-    int64_t *kv_row;    // (N) the key/value row of its sequence's position 0 (see attention_forward)
     float *last_rows;   // (B max = N, C): final hidden rows of each sequence's last token
     float *rope_inv_freq;        // (D/2) RoPE frequencies of full-attention layers
     float *rope_inv_freq_local;  // (D/2) and of sliding-window layers
+    // The batch's index arrays, planned on the host (ixh) and uploaded (ix) in one copy.
+    wmss_batch_index ix, ixh;
+    void *ix_buf, *ixh_buf;
+    size_t ix_bytes;
+    float *logits;      // (logits_rows, V) device logits when the caller wants them; made on first use
+    int logits_rows;
 } wmss_acts;
 
 // max_keys: the most keys one token attends to (a KV cache's max_len; 0 = max_tokens).
 int wmss_acts_create(const wmss_config *c, int max_tokens, int max_keys, int keep_layers, wmss_acts *a, wmss_error *e);
 void wmss_acts_free(wmss_acts *a);
+// The device buffer for `rows` rows of logits (grown on demand), or NULL with e set.
+float *wmss_acts_logits(wmss_acts *a, int rows, wmss_error *e);
 
 // Runs the transformer over the batch; leaves the normed final hidden states in
-// a->final_norm (N, C). If logits is not NULL, also writes logits (N, V).
+// a->final_norm (N, C, device). If logits is not NULL, also writes logits (N, V) to
+// that host buffer.
 int wmss_forward(const wmss_model *m, wmss_acts *a, const wmss_batch *batch, float *logits, wmss_error *e);
 
 // A key/value cache for incremental decoding: `slots` independent sequences of up to
 // max_len tokens. Rows hold keys after q/k norm and RoPE, as attention reads them.
 typedef struct {
     int L, slots, max_len, kvd;  // kvd = KV * D
-    float *k, *v;                // (L, slots, max_len, KV*D)
-    int *len;                    // (slots) tokens cached per slot
+    float *k, *v;                // (L, slots, max_len, KV*D) on the device
+    int *len;                    // (slots) tokens cached per slot (host)
 } wmss_kv_cache;
 
 int wmss_kv_create(const wmss_config *c, int slots, int max_len, wmss_kv_cache *kv, wmss_error *e);
 void wmss_kv_free(wmss_kv_cache *kv);
 
 // Appends each sequence b of the batch to cache slot slot[b] (its tokens continue the
-// slot's positions) and writes the logits of each sequence's last token to
-// logits_last (B, V). Prefill and decoding are the same call.
+// slot's positions) and writes the logits of each sequence's last token to the host
+// buffer logits_last (B, V). Prefill and decoding are the same call.
 int wmss_forward_cached(const wmss_model *m, wmss_acts *a, wmss_kv_cache *kv, const wmss_batch *batch, const int *slot,
                         float *logits_last, wmss_error *e);
 
 // ---------------------------------------------------------------------------------
 // Backward pass.
 
-// Gradients of activations for one layer at a time (reused across layers).
+// Gradients of activations for one layer at a time (reused across layers), on the device.
 typedef struct {
     float *buf;
     float *d_final;   // (N, C) dL/d(final normed hidden states): the loss writes it

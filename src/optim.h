@@ -16,7 +16,7 @@ typedef struct {
 
 typedef struct {
     size_t n;     // floats (the layout's buffer size)
-    float *m, *v; // first and second moments (n)
+    float *m, *v; // first and second moments (n), on the device
     long step;    // optimizer steps taken
 } wmss_adamw;
 
@@ -25,7 +25,8 @@ void wmss_adamw_free(wmss_adamw *o);
 
 // One AdamW step over the parameters described by lo (torch.optim.AdamW's update:
 // p *= 1 - lr*wd; m, v moving averages; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps)).
-// As the Hugging Face Trainer does, biases and norm weights get no weight decay.
+// As the Hugging Face Trainer does, biases and norm weights get no weight decay. params
+// and grads are device memory.
 void wmss_adamw_step(wmss_adamw *o, const wmss_layout *lo, float *params, const float *grads, float lr,
                      const wmss_adamw_hparams *h);
 
@@ -40,9 +41,6 @@ const char *wmss_schedule_name(wmss_schedule s);
 // `warmup` steps (transformers' get_{linear,cosine,constant}_schedule_with_warmup).
 double wmss_lr_at(wmss_schedule s, double base_lr, long step, long warmup, long total);
 
-// Sum of squares of g (n), in double.
-double wmss_sum_squares(const float *g, size_t n);
-void wmss_scale(float *g, size_t n, float s);
 // torch.nn.utils.clip_grad_norm_'s coefficient: min(1, max_norm / (norm + 1e-6));
 // max_norm <= 0 disables clipping (coefficient 1).
 float wmss_clip_coef(double norm, double max_norm);

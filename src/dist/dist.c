@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "dist.h"
 
 #ifdef HAVE_MPI
@@ -231,3 +232,17 @@ int wmss_dist_gather_f64(const wmss_dist *d, const double *send, int n, double *
 int wmss_dist_agree(const wmss_dist *d, int failed, wmss_error *e) { return failed ? -1 : 0; }
 
 #endif
+
+// Device tensors: summed in place where device memory is host memory; otherwise
+// through a host copy (one download, the all-reduce, one upload).
+int wmss_dist_allreduce_sum_f32_dev(const wmss_dist *d, float *x_dev, size_t n, wmss_error *e) {
+    if (!d || d->size == 1) return 0;
+    if (wmss_dev_host_shared()) return wmss_dist_allreduce_sum_f32(d, x_dev, n, e);
+    float *h = wmss_malloc(n * sizeof *h, e);
+    if (!h) return -1;
+    wmss_dev_download(h, x_dev, n * sizeof *h);
+    int rc = wmss_dist_allreduce_sum_f32(d, h, n, e);
+    if (!rc) wmss_dev_upload(x_dev, h, n * sizeof *h);
+    free(h);
+    return rc;
+}

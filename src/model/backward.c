@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "model.h"
 #include "ops.h"
 #include "views.h"
@@ -22,11 +23,11 @@ int wmss_grad_acts_create(const wmss_config *c, int max_tokens, wmss_grad_acts *
 }
 
 void wmss_grad_acts_free(wmss_grad_acts *g) {
-    free(g->buf);
+    wmss_dev_free(g->buf);
     memset(g, 0, sizeof *g);
 }
 
-static void zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+static void zero(float *p, size_t n) { wmss_dev_zero(p, n * sizeof(float)); }
 
 void wmss_backward(const wmss_model *m, const wmss_acts *a, wmss_grad_acts *g, const wmss_batch *b,
                    const wmss_weights *grads) {
@@ -78,10 +79,10 @@ void wmss_backward(const wmss_model *m, const wmss_acts *a, wmss_grad_acts *g, c
         }
         zero(g->d_att, (size_t)N * QD);
         matmul_backward(g->d_att, gw->wo, gw->bo, d_o, att, w->wo, N, QD, C);
-        attention_backward(g->d_q, g->d_k, g->d_v, g->d_att, q, k, v, att, lse, b->start, b->B, N, H, KV, D, window,
-                           c->attn_scale, a->n_threads);
-        rope_backward(g->d_q, a->pos, inv_freq, N, H, D);
-        rope_backward(g->d_k, a->pos, inv_freq, N, KV, D);
+        attention_backward(g->d_q, g->d_k, g->d_v, g->d_att, q, k, v, att, lse, a->ix.seq_start, a->ix.pos, b->B, N, H,
+                           KV, D, window, c->attn_scale);
+        rope_backward(g->d_q, a->ix.pos, inv_freq, N, H, D);
+        rope_backward(g->d_k, a->ix.pos, inv_freq, N, KV, D);
         float *dq = g->d_q, *dk = g->d_k;
         if (c->arch->qk_norm) {
             zero(g->d_q_raw, (size_t)N * QD);
@@ -99,5 +100,5 @@ void wmss_backward(const wmss_model *m, const wmss_acts *a, wmss_grad_acts *g, c
         matmul_backward(g->d_ln, gw->wv, gw->bv, g->d_v, ln1, w->wv, N, C, KD);
         rmsnorm_backward(g->d_resid, gw->ln1, g->d_ln, x, w->ln1, off, a->ln1_rstd + ls * N, N, C);  // now dL/dx
     }
-    embedding_backward(grads->embed, g->d_resid, b->ids, c->embed_scale, N, C);
+    embedding_backward(grads->embed, g->d_resid, a->ix.ids, c->embed_scale, N, C);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "model.h"
 #include "ops.h"
 
@@ -35,16 +36,25 @@ static int check_batch(const wmss_model *m, const wmss_acts *a, const wmss_batch
     return 0;
 }
 
-// Positions and key rows. Without a cache a token attends to its own sequence up to
-// itself; with one, to its slot's rows up to itself (sliding layers: the last W only).
-static void plan_attention(wmss_acts *a, const wmss_batch *b, const wmss_kv_cache *kv, const int *slot) {
+// The batch's index arrays, planned on the host and uploaded in one copy: token ids,
+// sequence offsets, positions and key rows. Without a cache a token attends to its own
+// sequence up to itself; with one, to its slot's rows up to itself (sliding layers: the
+// last W only), and its key/value goes to cache row slot * max_len + position.
+static void plan_batch(wmss_acts *a, const wmss_batch *b, const wmss_kv_cache *kv, const int *slot) {
+    const wmss_batch_index *x = &a->ixh;
+    const int N = b->start[b->B];
+    memcpy(x->ids, b->ids, (size_t)N * sizeof(int));
+    memcpy(x->seq_start, b->start, ((size_t)b->B + 1) * sizeof(int));
     for (int s = 0; s < b->B; s++) {
         const int past = kv ? kv->len[slot[s]] : 0;
         for (int i = b->start[s]; i < b->start[s + 1]; i++) {
-            a->pos[i] = past + i - b->start[s];
-            a->kv_row[i] = kv ? (int64_t)slot[s] * kv->max_len : (int64_t)b->start[s];
+            x->pos[i] = past + i - b->start[s];
+            x->kv_row[i] = kv ? (int64_t)slot[s] * kv->max_len : (int64_t)b->start[s];
+            x->cache_row[i] = x->kv_row[i] + x->pos[i];
         }
+        x->last_row[s] = b->start[s + 1] - 1;
     }
+    wmss_dev_upload(a->ix_buf, a->ixh_buf, a->ix_bytes);
 }
 
 // A block's output that joins the residual: out (N, C) = inp (N, IC) @ w^T + b, then,
@@ -68,10 +78,10 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
     const int H = c->num_heads, KV = c->num_kv_heads, QD = H * D, KD = KV * D;
     if (kv && kv->max_len > a->max_keys)
         return wmss_fail(e, "cached forward: the activations hold %d keys per token, the cache %d", a->max_keys, kv->max_len);
-    plan_attention(a, b, kv, slot);
+    plan_batch(a, b, kv, slot);
 
     const float off = c->arch->norm_plus_one ? 1.0f : 0.0f, eps = c->rms_norm_eps;
-    embedding_forward(a->resid, b->ids, m->w.embed, c->embed_scale, N, C);
+    embedding_forward(a->resid, a->ix.ids, m->w.embed, c->embed_scale, N, C);
     for (int l = 0; l < c->num_layers; l++) {
         const wmss_layer_weights *w = &m->w.layers[l];
         const size_t ls = a->keep_layers ? (size_t)l : 0;  // activation slot
@@ -99,22 +109,18 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
             matmul_forward(k, ln1, w->wk, w->bk, N, C, KD);
         }
         matmul_forward(v, ln1, w->wv, w->bv, N, C, KD);
-        rope_forward(q, a->pos, inv_freq, N, H, D);
-        rope_forward(k, a->pos, inv_freq, N, KV, D);
+        rope_forward(q, a->ix.pos, inv_freq, N, H, D);
+        rope_forward(k, a->ix.pos, inv_freq, N, KV, D);
         const float *keys = k, *vals = v;
         if (kv) {  // append this batch's rows to the cache, then attend over the cache
             float *ck = kv->k + (size_t)l * kv->slots * kv->max_len * KD;
             float *cv = kv->v + (size_t)l * kv->slots * kv->max_len * KD;
-            for (int i = 0; i < N; i++) {
-                const size_t row = (size_t)a->kv_row[i] + a->pos[i];
-                memcpy(ck + row * KD, k + (size_t)i * KD, KD * sizeof(float));
-                memcpy(cv + row * KD, v + (size_t)i * KD, KD * sizeof(float));
-            }
+            scatter_rows(ck, k, a->ix.cache_row, N, KD);
+            scatter_rows(cv, v, a->ix.cache_row, N, KD);
             keys = ck;
             vals = cv;
         }
-        attention_forward(att, lse, q, keys, vals, a->kv_row, a->pos, N, H, KV, D, window, c->attn_scale, a->scratch,
-                          a->max_keys, a->n_threads);
+        attention_forward(att, lse, q, keys, vals, a->ix.kv_row, a->ix.pos, N, H, KV, D, window, c->attn_scale);
         block_output(a->tmp, a->att_proj + ls * N * C, a->att_proj_rstd + ls * N, att, w->wo, w->bo, w->attn_out_norm,
                      off, N, QD, C, eps);
         residual_forward(mid, x, a->tmp, (size_t)N * C);
@@ -132,19 +138,19 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
     if (kv)
         for (int s = 0; s < b->B; s++) kv->len[slot[s]] += b->start[s + 1] - b->start[s];
     const float *x_final = a->resid + (a->keep_layers ? (size_t)c->num_layers : 0) * N * C;
-    if (last_only) {  // only each sequence's last token: gather, norm, head
-        for (int s = 0; s < b->B; s++)
-            memcpy(a->last_rows + (size_t)s * C, x_final + (size_t)(b->start[s + 1] - 1) * C, C * sizeof(float));
-        rmsnorm_forward(a->final_norm, a->final_rstd, a->last_rows, m->w.final_norm, off, b->B, C, eps);
-        matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, b->B, C, c->vocab_size);
-        if (c->final_softcap > 0) softcap_forward(logits, (size_t)b->B * c->vocab_size, c->final_softcap);
-        return 0;
+    const int rows = last_only ? b->B : N;  // logits of each sequence's last token, or of every token
+    if (last_only) {
+        gather_rows(a->last_rows, x_final, a->ix.last_row, b->B, C);
+        x_final = a->last_rows;
     }
-    rmsnorm_forward(a->final_norm, a->final_rstd, x_final, m->w.final_norm, off, N, C, eps);
-    if (logits) {
-        matmul_forward(logits, a->final_norm, m->w.lm_head, NULL, N, C, c->vocab_size);
-        if (c->final_softcap > 0) softcap_forward(logits, (size_t)N * c->vocab_size, c->final_softcap);
-    }
+    rmsnorm_forward(a->final_norm, a->final_rstd, x_final, m->w.final_norm, off, rows, C, eps);
+    if (!logits) return 0;
+    // Where device memory is host memory the caller's buffer is written directly.
+    float *z = wmss_dev_host_shared() ? logits : wmss_acts_logits(a, rows, e);
+    if (!z) return -1;
+    matmul_forward(z, a->final_norm, m->w.lm_head, NULL, rows, C, c->vocab_size);
+    if (c->final_softcap > 0) softcap_forward(z, (size_t)rows * c->vocab_size, c->final_softcap);
+    wmss_dev_download(logits, z, (size_t)rows * c->vocab_size * sizeof(float));
     return 0;
 }
 
@@ -161,21 +167,20 @@ int wmss_forward_cached(const wmss_model *m, wmss_acts *a, wmss_kv_cache *kv, co
 int wmss_kv_create(const wmss_config *c, int slots, int max_len, wmss_kv_cache *kv, wmss_error *e) {
     memset(kv, 0, sizeof *kv);
     *kv = (wmss_kv_cache){.L = c->num_layers, .slots = slots, .max_len = max_len, .kvd = c->num_kv_heads * c->head_dim};
-    const size_t n = (size_t)kv->L * slots * max_len * kv->kvd;
-    kv->k = malloc(n * sizeof(float));
-    kv->v = malloc(n * sizeof(float));
-    kv->len = calloc(slots, sizeof(int));
-    if (!kv->k || !kv->v || !kv->len) {
+    const size_t bytes = (size_t)kv->L * slots * max_len * kv->kvd * sizeof(float);
+    kv->k = wmss_dev_alloc(bytes, "the KV cache's keys", e);
+    kv->v = kv->k ? wmss_dev_alloc(bytes, "the KV cache's values", e) : NULL;
+    kv->len = kv->v ? wmss_calloc(slots, sizeof(int), e) : NULL;
+    if (!kv->len) {
         wmss_kv_free(kv);
-        return wmss_fail(e, "out of memory: a KV cache of %d x %d tokens needs %zu MB", slots, max_len,
-                         2 * n * sizeof(float) >> 20);
+        return wmss_error_prefix(e, "a KV cache of %d x %d tokens (%zu MB)", slots, max_len, 2 * bytes >> 20);
     }
     return 0;
 }
 
 void wmss_kv_free(wmss_kv_cache *kv) {
-    free(kv->k);
-    free(kv->v);
+    wmss_dev_free(kv->k);
+    wmss_dev_free(kv->v);
     free(kv->len);
     memset(kv, 0, sizeof *kv);
 }

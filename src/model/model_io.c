@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "fsutil.h"
 #include "model.h"
 #include "rng.h"
@@ -13,12 +14,14 @@ int wmss_model_create(const wmss_config *cfg, wmss_model *m, wmss_error *e) {
     memset(m, 0, sizeof *m);
     if (wmss_config_copy(&m->cfg, cfg, e)) return -1;
     if (wmss_layout_build(&m->cfg, &m->layout, e)) goto fail;
-    m->params = aligned_alloc(64, (m->layout.n_floats * sizeof(float) + 63) / 64 * 64);
-    if (!m->params) {
-        wmss_fail(e, "out of memory: the model needs %zu MB of float32 parameters", m->layout.n_floats * 4 >> 20);
-        goto fail;
+    const size_t bytes = m->layout.n_floats * sizeof(float);
+    if (!(m->params = wmss_dev_alloc(bytes, "the model's float32 parameters", e))) goto fail;
+    wmss_dev_zero(m->params, bytes);
+    if (wmss_dev_host_shared()) {
+        m->host = m->params;
+    } else {
+        if (!(m->host = wmss_calloc(m->layout.n_floats, sizeof(float), e))) goto fail;
     }
-    memset(m->params, 0, m->layout.n_floats * sizeof(float));
     if (wmss_weights_bind(&m->cfg, &m->layout, m->params, &m->w, e)) goto fail;
     return 0;
 fail:
@@ -28,29 +31,37 @@ fail:
 
 void wmss_model_free(wmss_model *m) {
     wmss_weights_free(&m->w);
-    free(m->params);
+    if (m->host != m->params) free(m->host);
+    wmss_dev_free(m->params);
     wmss_layout_free(&m->layout);
     wmss_config_free(&m->cfg);
     memset(m, 0, sizeof *m);
 }
 
+void wmss_model_upload(wmss_model *m) { wmss_dev_upload(m->params, m->host, m->layout.n_floats * sizeof(float)); }
+
+void wmss_model_download(const wmss_model *m) {
+    wmss_dev_download(m->host, m->params, m->layout.n_floats * sizeof(float));
+}
+
 void wmss_model_init_random(wmss_model *m, uint64_t seed) {
     const float std = m->cfg.initializer_range;
-    // Each tensor draws from its own stream (seed, name), so tensors are independent
-    // of layout order and can be filled in parallel.
-    #pragma omp parallel for schedule(dynamic, 1)
+    // Each tensor draws from its own stream (seed, name): tensors are independent of
+    // layout order.
     for (int i = 0; i < m->layout.n_specs; i++) {
         const wmss_param_spec *s = &m->layout.specs[i];
-        float *p = m->params + s->offset;
+        float *p = m->host + s->offset;
         wmss_rng r;
         wmss_rng_seed(&r, seed ^ wmss_hash_str(s->name));
         for (size_t j = 0; j < s->numel; j++)
             p[j] = s->init == WMSS_INIT_NORMAL ? (float)(std * wmss_rng_normal(&r))
                                                : s->init == WMSS_INIT_ONES ? 1.0f : 0.0f;
     }
-    int pad = m->cfg.pad_token_id;
+    const int pad = m->cfg.pad_token_id, C = m->cfg.hidden_size;
+    float *embed = m->host + (m->w.embed - m->params);
     if (pad >= 0 && pad < m->cfg.vocab_size)
-        memset(m->w.embed + (size_t)pad * m->cfg.hidden_size, 0, m->cfg.hidden_size * sizeof(float));
+        for (int c = 0; c < C; c++) embed[(size_t)pad * C + c] = 0.0f;
+    wmss_model_upload(m);
 }
 
 static int is_ignorable(const char *name) {
@@ -105,7 +116,7 @@ static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *di
             return wmss_fail(e, "%s: tensor '%s' has shape [%s] but config.json implies [%lld, %lld]", f->path,
                              s->name, got, (long long)s->shape[0], (long long)s->shape[1]);
         }
-        if (wmss_st_read_f32(t, m->params + s->offset, f->path, e)) return -1;
+        if (wmss_st_read_f32(t, m->host + s->offset, f->path, e)) return -1;
         used[expected++] = t;
     }
     // Anything else in the checkpoint means the config and the weights disagree, except
@@ -140,6 +151,7 @@ int wmss_model_load(const char *dir, wmss_model *m, wmss_error *e) {
     rc = used ? load_tensors(m, &ck, dir, used, e) : -1;
     free(used);
     wmss_checkpoint_close(&ck);
+    if (!rc) wmss_model_upload(m);
     if (!rc && m->cfg.text_only)
         fprintf(stderr, "note: %s holds a multimodal %s; loaded its text model only (the vision tower and projector "
                         "are ignored; saving writes a text-only %s)\n", dir, m->cfg.arch->text_of, m->cfg.arch->hf_class);
@@ -158,7 +170,8 @@ int wmss_model_save(const wmss_model *m, const char *dir, const wmss_save_opts *
     if (!wmss_dtype_is_float(o->dtype)) return wmss_fail(e, "%s: can only save float32, bfloat16 or float16", dir);
     if (wmss_mkdir_p(dir, e)) return -1;
     const wmss_layout *lo = &m->layout;
-    wmss_st_out *outs = wmss_layout_describe(lo, m->params, o->dtype, "", e);
+    wmss_model_download(m);
+    wmss_st_out *outs = wmss_layout_describe(lo, m->host, o->dtype, "", e);
     if (!outs) return -1;
     char path[4096];
     int rc = wmss_checkpoint_write(dir, outs, lo->n_specs, o->max_shard_bytes, e);

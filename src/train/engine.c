@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
 #include "engine.h"
 
 int wmss_engine_create(wmss_engine *en, const wmss_branch_spec *spec, int K, int max_tokens, int max_seqs,
@@ -35,8 +36,10 @@ int wmss_engine_create(wmss_engine *en, const wmss_branch_spec *spec, int K, int
         int rc = wmss_acts_create(c, max_tokens, 0, b->trainable, &b->acts, e);
         if (!rc && b->trainable) {
             rc = wmss_grad_acts_create(c, max_tokens, &b->gacts, e);
-            b->grad = rc ? NULL : calloc(b->model->layout.n_floats, sizeof(float));
-            if (!rc && !b->grad) rc = wmss_fail(e, "out of memory for gradients");
+            const size_t bytes = b->model->layout.n_floats * sizeof(float);
+            b->grad = rc ? NULL : wmss_dev_alloc(bytes, "gradients", e);
+            if (!rc && !b->grad) rc = -1;
+            if (!rc) wmss_dev_zero(b->grad, bytes);
             if (!rc) rc = wmss_weights_bind(c, &b->model->layout, b->grad, &b->gw, e);
         }
         if (rc) {
@@ -57,7 +60,7 @@ void wmss_engine_free(wmss_engine *en) {
         wmss_acts_free(&b->acts);
         wmss_grad_acts_free(&b->gacts);
         wmss_weights_free(&b->gw);
-        free(b->grad);
+        wmss_dev_free(b->grad);
     }
     wmss_loss_ws_free(&en->ws);
     free(en->ids);
@@ -69,7 +72,7 @@ void wmss_engine_free(wmss_engine *en) {
 
 void wmss_engine_zero_grad(wmss_engine *en) {
     for (int k = 0; k < en->K; k++)
-        if (en->br[k].grad) memset(en->br[k].grad, 0, en->br[k].model->layout.n_floats * sizeof(float));
+        if (en->br[k].grad) wmss_dev_zero(en->br[k].grad, en->br[k].model->layout.n_floats * sizeof(float));
 }
 
 int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,

@@ -2,23 +2,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h"
+#include "ops.h"
 #include "optim.h"
 
 int wmss_adamw_create(wmss_adamw *o, size_t n, wmss_error *e) {
     memset(o, 0, sizeof *o);
     o->n = n;
-    o->m = calloc(n ? n : 1, sizeof(float));
-    o->v = calloc(n ? n : 1, sizeof(float));
-    if (!o->m || !o->v) {
+    const size_t bytes = (n ? n : 1) * sizeof(float);
+    o->m = wmss_dev_alloc(bytes, "the optimizer's first moments", e);
+    o->v = o->m ? wmss_dev_alloc(bytes, "the optimizer's second moments", e) : NULL;
+    if (!o->v) {
         wmss_adamw_free(o);
-        return wmss_fail(e, "out of memory for optimizer state (%zu MB)", 2 * n * sizeof(float) >> 20);
+        return -1;
     }
+    wmss_dev_zero(o->m, bytes);
+    wmss_dev_zero(o->v, bytes);
     return 0;
 }
 
 void wmss_adamw_free(wmss_adamw *o) {
-    free(o->m);
-    free(o->v);
+    wmss_dev_free(o->m);
+    wmss_dev_free(o->v);
     memset(o, 0, sizeof *o);
 }
 
@@ -36,15 +41,8 @@ void wmss_adamw_step(wmss_adamw *o, const wmss_layout *lo, float *params, const 
     for (int s = 0; s < lo->n_specs; s++) {
         const wmss_param_spec *sp = &lo->specs[s];
         const float decay = wmss_param_decays(sp->name) ? 1.0f - lr * h->weight_decay : 1.0f;
-        float *p = params + sp->offset, *m = o->m + sp->offset, *v = o->v + sp->offset;
-        const float *g = grads + sp->offset;
-        #pragma omp parallel for schedule(static) if (sp->numel > 32768)
-        for (size_t i = 0; i < sp->numel; i++) {
-            p[i] *= decay;
-            m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-            v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-            p[i] -= step_size * m[i] / (sqrtf(v[i]) / bc2_sqrt + h->eps);
-        }
+        adamw_update(params + sp->offset, grads + sp->offset, o->m + sp->offset, o->v + sp->offset, sp->numel, b1, b2,
+                     h->eps, decay, step_size, bc2_sqrt);
     }
 }
 
@@ -68,18 +66,6 @@ double wmss_lr_at(wmss_schedule s, double base_lr, long step, long warmup, long 
     case WMSS_SCHED_COSINE: return base_lr * fmax(0.0, 0.5 * (1.0 + cos(M_PI * (double)(step - warmup) / rest)));
     default: return base_lr;
     }
-}
-
-double wmss_sum_squares(const float *g, size_t n) {
-    double s = 0.0;
-    #pragma omp parallel for reduction(+ : s) schedule(static)
-    for (size_t i = 0; i < n; i++) s += (double)g[i] * g[i];
-    return s;
-}
-
-void wmss_scale(float *g, size_t n, float s) {
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) g[i] *= s;
 }
 
 float wmss_clip_coef(double norm, double max_norm) {

@@ -6,13 +6,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "fsutil.h"
+
+// The optimizer's moments on the host: the device buffers themselves where device memory
+// is host memory, else downloaded copies (free with host_moments_free).
+static int host_moments(const wmss_adamw *opt, float **m, float **v, wmss_error *e) {
+    if (wmss_dev_host_shared()) {
+        *m = opt->m;
+        *v = opt->v;
+        return 0;
+    }
+    *m = wmss_malloc(opt->n * sizeof(float), e);
+    *v = *m ? wmss_malloc(opt->n * sizeof(float), e) : NULL;
+    if (!*v) {
+        free(*m);
+        return -1;
+    }
+    wmss_dev_download(*m, opt->m, opt->n * sizeof(float));
+    wmss_dev_download(*v, opt->v, opt->n * sizeof(float));
+    return 0;
+}
+
+static void host_moments_free(const wmss_adamw *opt, float *m, float *v) {
+    if (m == opt->m) return;
+    free(m);
+    free(v);
+}
 
 static int write_optimizer(const wmss_branch *b, const wmss_adamw *opt, const char *path, wmss_error *e) {
     const wmss_layout *lo = &b->model->layout;
-    wmss_st_out *w = wmss_layout_describe(lo, b->model->params, WMSS_F32, "master/", e);
-    wmss_st_out *m = w ? wmss_layout_describe(lo, opt->m, WMSS_F32, "exp_avg/", e) : NULL;
-    wmss_st_out *v = m ? wmss_layout_describe(lo, opt->v, WMSS_F32, "exp_avg_sq/", e) : NULL;
+    float *hm, *hv;
+    if (host_moments(opt, &hm, &hv, e)) return -1;
+    wmss_model_download(b->model);
+    wmss_st_out *w = wmss_layout_describe(lo, b->model->host, WMSS_F32, "master/", e);
+    wmss_st_out *m = w ? wmss_layout_describe(lo, hm, WMSS_F32, "exp_avg/", e) : NULL;
+    wmss_st_out *v = m ? wmss_layout_describe(lo, hv, WMSS_F32, "exp_avg_sq/", e) : NULL;
     wmss_st_out *all = v ? wmss_malloc(3 * lo->n_specs * sizeof *all, e) : NULL;
     int rc = -1;
     if (all) {
@@ -25,6 +54,7 @@ static int write_optimizer(const wmss_branch *b, const wmss_adamw *opt, const ch
     free(w);
     free(m);
     free(v);
+    host_moments_free(opt, hm, hv);
     return rc;
 }
 
@@ -149,12 +179,17 @@ void wmss_train_checkpoint_prune(const char *out_dir, int keep) {
 
 static int read_optimizer(const char *path, wmss_branch *b, wmss_adamw *opt, wmss_error *e) {
     wmss_st_file f;
-    if (wmss_st_open(path, &f, e)) return -1;
+    float *hm, *hv;
+    if (host_moments(opt, &hm, &hv, e)) return -1;
+    if (wmss_st_open(path, &f, e)) {
+        host_moments_free(opt, hm, hv);
+        return -1;
+    }
     const wmss_layout *lo = &b->model->layout;
     int rc = 0;
     char name[200];
     const char *prefix[3] = {"master/", "exp_avg/", "exp_avg_sq/"};
-    float *dst[3] = {b->model->params, opt->m, opt->v};
+    float *dst[3] = {b->model->host, hm, hv};
     for (int i = 0; i < lo->n_specs && !rc; i++)
         for (int p = 0; p < 3 && !rc; p++) {
             snprintf(name, sizeof name, "%s%s", prefix[p], lo->specs[i].name);
@@ -165,6 +200,12 @@ static int read_optimizer(const char *path, wmss_branch *b, wmss_adamw *opt, wms
                 rc = wmss_st_read_f32(t, dst[p] + lo->specs[i].offset, path, e);
         }
     wmss_st_close(&f);
+    if (!rc) {  // to the device (nothing to copy on the CPU backend)
+        wmss_model_upload(b->model);
+        wmss_dev_upload(opt->m, hm, opt->n * sizeof(float));
+        wmss_dev_upload(opt->v, hv, opt->n * sizeof(float));
+    }
+    host_moments_free(opt, hm, hv);
     return rc;
 }
 

@@ -6,7 +6,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "device.h"
 #include "fsutil.h"
+#include "ops.h"
 #include "rng.h"
 #include "train_state.h"
 #include "trainer.h"
@@ -72,7 +74,10 @@ static uint64_t params_hash(const float *p, size_t n) {
 static int check_replicas(const wmss_engine *en, const wmss_dist *d, wmss_error *e) {
     uint64_t h[WMSS_LOSS_MAX_BRANCHES] = {0}, h0[WMSS_LOSS_MAX_BRANCHES];
     for (int k = 0; k < en->K; k++)
-        if (en->br[k].trainable) h[k] = params_hash(en->br[k].model->params, en->br[k].model->layout.n_floats);
+        if (en->br[k].trainable) {
+            wmss_model_download(en->br[k].model);
+            h[k] = params_hash(en->br[k].model->host, en->br[k].model->layout.n_floats);
+        }
     memcpy(h0, h, sizeof h);
     if (wmss_dist_bcast(d, h0, sizeof h0, 0, e)) return -1;
     int64_t differ = memcmp(h, h0, sizeof h) != 0;
@@ -190,7 +195,7 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
                 break;
             }
             for (int k = 0; k < en->K && !rc; k++)
-                if (en->br[k].trainable) rc = wmss_dist_allreduce_sum_f32(dist, en->br[k].grad, en->br[k].model->layout.n_floats, e);
+                if (en->br[k].trainable) rc = wmss_dist_allreduce_sum_f32_dev(dist, en->br[k].grad, en->br[k].model->layout.n_floats, e);
             if (rc) break;
             ls = (wmss_loss_stats){sums[0], sums[1], (long)cnt[2], (long)cnt[3]};
             own = (wmss_loss_stats){sums[2], sums[3], (long)cnt[4], (long)cnt[5]};
@@ -201,7 +206,7 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         // all: the sum's rounding may depend on a rank's thread count.)
         double sq = 0.0;
         for (int k = 0; k < en->K; k++)
-            if (en->br[k].trainable) sq += wmss_sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
+            if (en->br[k].trainable) sq += sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
         double norm = sqrt(sq);
         if ((rc = wmss_dist_bcast(dist, &norm, sizeof norm, 0, e))) break;
         const float coef = wmss_clip_coef(norm, o->max_grad_norm);
@@ -209,9 +214,10 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         for (int k = 0; k < en->K; k++) {
             wmss_branch *b = &en->br[k];
             if (!b->trainable) continue;
-            if (coef < 1.0f) wmss_scale(b->grad, b->model->layout.n_floats, coef);
+            if (coef < 1.0f) tensor_scale(b->grad, b->model->layout.n_floats, coef);
             wmss_adamw_step(&opt[k], &b->model->layout, b->model->params, b->grad, (float)lr, &o->adam);
         }
+        if ((rc = wmss_dev_check(e))) break;  // an asynchronous device fault in this step
         const double dt = now_s() - t0;
         const double loss = ls.loss_sum / ls.n_tokens;
         res->last_loss = loss;

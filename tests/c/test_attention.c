@@ -49,17 +49,15 @@ static void check_forward(check_state *st, const char *label, const int64_t *kv_
     wmss_rng r;
     wmss_rng_seed(&r, 11);
     const float scale = 1.0f / sqrtf((float)D);
-    const int nt = omp_get_max_threads();
     float *q = malloc(sizeof(float) * N * H * D), *k = malloc(sizeof(float) * rows * KV * D);
     float *v = malloc(sizeof(float) * rows * KV * D), *out = malloc(sizeof(float) * N * H * D);
     float *lse = malloc(sizeof(float) * N * H);
-    float *scratch = malloc(sizeof(float) * attention_scratch_floats(max_len, D, nt));
     double *ref = calloc((size_t)N * H * D, sizeof *ref), *ref_lse = malloc(sizeof(double) * N * H);
     double *pr = malloc(sizeof(double) * max_len);
     fill(q, (size_t)N * H * D, &r);
     fill(k, (size_t)rows * KV * D, &r);
     fill(v, (size_t)rows * KV * D, &r);
-    attention_forward(out, lse, q, k, v, kv_row, pos, N, H, KV, D, window, scale, scratch, max_len, nt);
+    attention_forward(out, lse, q, k, v, kv_row, pos, N, H, KV, D, window, scale);
     for (int i = 0; i < N; i++)
         for (int h = 0; h < H; h++) {
             const int lo = ref_probs(pr, &ref_lse[(size_t)i * H + h], q + (size_t)i * H * D, k, kv_row[i], pos[i], h,
@@ -71,7 +69,7 @@ static void check_forward(check_state *st, const char *label, const int64_t *kv_
     const double eo = rel_err(out, ref, (size_t)N * H * D), el = rel_err(lse, ref_lse, (size_t)N * H);
     CHECK(st, eo < 1e-5, "%s: out relative error %.3g", label, eo);
     CHECK(st, el < 1e-5, "%s: lse relative error %.3g", label, el);
-    free(q); free(k); free(v); free(out); free(lse); free(scratch); free(ref); free(ref_lse); free(pr);
+    free(q); free(k); free(v); free(out); free(lse); free(ref); free(ref_lse); free(pr);
 }
 
 // Packed training sequences: forward, then backward against the definition.
@@ -91,12 +89,10 @@ static void check_packed(check_state *st, const char *label, const int *lens, in
     wmss_rng r;
     wmss_rng_seed(&r, 5);
     const float scale = 1.0f / sqrtf((float)D);
-    const int nt = omp_get_max_threads();
     const size_t nq = (size_t)N * H * D, nk = (size_t)N * KV * D;
     float *q = malloc(sizeof(float) * nq), *k = malloc(sizeof(float) * nk), *v = malloc(sizeof(float) * nk);
     float *out = malloc(sizeof(float) * nq), *lse = malloc(sizeof(float) * N * H), *go = malloc(sizeof(float) * nq);
     float *dq = malloc(sizeof(float) * nq), *dk = malloc(sizeof(float) * nk), *dv = malloc(sizeof(float) * nk);
-    float *scratch = malloc(sizeof(float) * attention_scratch_floats(N, D, nt));
     double *rq = calloc(nq, sizeof(double)), *rk = calloc(nk, sizeof(double)), *rv = calloc(nk, sizeof(double));
     double *pr = malloc(sizeof(double) * N), *dp = malloc(sizeof(double) * N);
     fill(q, nq, &r);
@@ -105,8 +101,8 @@ static void check_packed(check_state *st, const char *label, const int *lens, in
     fill(go, nq, &r);
     for (size_t i = 0; i < nq; i++) dq[i] = 1e30f;  // written, not accumulated
     for (size_t i = 0; i < nk; i++) dk[i] = dv[i] = 1e30f;
-    attention_forward(out, lse, q, k, v, kv_row, pos, N, H, KV, D, window, scale, scratch, N, nt);
-    attention_backward(dq, dk, dv, go, q, k, v, out, lse, start, B, N, H, KV, D, window, scale, nt);
+    attention_forward(out, lse, q, k, v, kv_row, pos, N, H, KV, D, window, scale);
+    attention_backward(dq, dk, dv, go, q, k, v, out, lse, start, pos, B, N, H, KV, D, window, scale);
     for (int i = 0; i < N; i++)
         for (int h = 0; h < H; h++) {
             double l;
@@ -134,7 +130,7 @@ static void check_packed(check_state *st, const char *label, const int *lens, in
     CHECK(st, eq < 1e-5 && ek < 1e-5 && ev < 1e-5, "%s: backward relative errors dq %.3g dk %.3g dv %.3g", label, eq,
           ek, ev);
     free(pos); free(kv_row); free(q); free(k); free(v); free(out); free(lse); free(go); free(dq); free(dk); free(dv);
-    free(scratch); free(rq); free(rk); free(rv); free(pr); free(dp);
+    free(rq); free(rk); free(rv); free(pr); free(dp);
 }
 
 // A KV cache of 3 slots x 400 rows: slot 1 continues at position 37 with 150 tokens,

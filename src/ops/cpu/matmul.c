@@ -1,9 +1,9 @@
 #include <cblas.h>
 
-#include "ops.h"
+#include "cpu.h"
 #include "simd.h"
 
-void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC, int OC) {
+void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC, int OC) {
     // (N, OC) = (N, IC) @ (OC, IC)^T
     if (bias) {
         #pragma omp parallel for schedule(static)
@@ -29,7 +29,7 @@ WMSS_CLONES static void matmul_dbias(float *dbias, const float *dout, int N, int
     }
 }
 
-void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp, const float *w, int N,
+void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp, const float *w, int N,
                      int IC, int OC) {
     // dinp (N, IC) += dout (N, OC) @ w (OC, IC)
     if (dinp) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC, 1.0f, dinp, IC);

@@ -1,12 +1,7 @@
 #include <math.h>
 
-#include "ops.h"
+#include "cpu.h"
 #include "simd.h"
-
-void rope_inv_freq(float *inv_freq, int D, float theta) {
-    // transformers: 1 / theta ** (arange(0, D, 2).float() / D), in float32.
-    for (int i = 0; i < D / 2; i++) inv_freq[i] = 1.0f / powf(theta, (float)(2 * i) / (float)D);
-}
 
 // Rotates each (x_j, x_{j+D/2}) pair by sign * pos * inv_freq[j]. The angles of a
 // token are computed once, 64 pairs at a time, and applied to all its heads.
@@ -35,10 +30,10 @@ WMSS_CLONES static void rope_rotate(float *x, const int *pos, const float *inv_f
     }
 }
 
-void rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {
+void cpu_rope_forward(float *x, const int *pos, const float *inv_freq, int N, int nh, int D) {
     rope_rotate(x, pos, inv_freq, N, nh, D, 1.0f);
 }
 
-void rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D) {
+void cpu_rope_backward(float *dx, const int *pos, const float *inv_freq, int N, int nh, int D) {
     rope_rotate(dx, pos, inv_freq, N, nh, D, -1.0f);
 }

@@ -1,9 +1,9 @@
 #include <math.h>
 
-#include "ops.h"
+#include "cpu.h"
 #include "simd.h"
 
-WMSS_CLONES void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, float w_offset, int N,
+WMSS_CLONES void cpu_rmsnorm_forward(float *out, float *rstd, const float *inp, const float *w, float w_offset, int N,
                                  int C, float eps) {
     #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
@@ -19,7 +19,7 @@ WMSS_CLONES void rmsnorm_forward(float *out, float *rstd, const float *inp, cons
     }
 }
 
-WMSS_CLONES void rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w,
+WMSS_CLONES void cpu_rmsnorm_backward(float *dinp, float *dw, const float *dout, const float *inp, const float *w,
                                   float w_offset, const float *rstd, int N, int C) {
     // y = x * r * g with g = w_offset + w and r = (mean(x^2) + eps)^-1/2:
     // dx = r * (g * dy) - x * r^3 / C * sum(g * dy * x);  dw += sum_rows dy * x * r

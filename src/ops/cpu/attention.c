@@ -14,7 +14,7 @@
 #include <omp.h>
 #include <string.h>
 
-#include "ops.h"
+#include "cpu.h"
 #include "simd.h"
 
 enum {
@@ -22,12 +22,6 @@ enum {
     BK = 128,                         // keys per tile
     TILE_FLOATS = BQ * BK + 2 * BQ,   // a score tile (BQ, BK), row max and row sum (BQ) each
 };
-
-size_t attention_scratch_floats(int max_len, int D, int n_threads) {
-    (void)max_len;
-    (void)D;
-    return (size_t)n_threads * TILE_FLOATS;
-}
 
 // The first key position a query at position p attends to.
 static inline int first_key(int p, int window) { return window > 0 && p >= window ? p - window + 1 : 0; }
@@ -108,17 +102,15 @@ static void attend_run(float *o, float *lse, const float *q, const float *k, con
     }
 }
 
-void attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int64_t *kv_row,
-                       const int *pos, int N, int H, int KV, int D, int window, float scale, float *scratch,
-                       int max_len, int n_threads) {
-    (void)max_len;
+void cpu_attention_forward(float *out, float *lse, const float *q, const float *k, const float *v, const int64_t *kv_row,
+                           const int *pos, int N, int H, int KV, int D, int window, float scale) {
     const int group = H / KV, n_chunks = (N + BQ - 1) / BQ;
     // Tasks: (chunk of BQ tokens, head), later chunks (more keys) first. A chunk splits
     // into runs where the sequence changes or positions stop being consecutive.
-    #pragma omp parallel for schedule(dynamic, 1) num_threads(n_threads)
+    #pragma omp parallel for schedule(dynamic, 1)
     for (int task = 0; task < n_chunks * H; task++) {
         const int c = n_chunks - 1 - task / H, h = task % H, end = (c + 1) * BQ < N ? (c + 1) * BQ : N;
-        float *tile = scratch + (size_t)omp_get_thread_num() * TILE_FLOATS;
+        float tile[TILE_FLOATS];  // this task's score tile, row max and row sum (33 KB of stack)
         for (int i0 = c * BQ, i1; i0 < end; i0 = i1) {
             for (i1 = i0 + 1; i1 < end && kv_row[i1] == kv_row[i0] && pos[i1] == pos[i1 - 1] + 1;) i1++;
             const size_t qi = ((size_t)i0 * H + h) * D, kv0 = (size_t)kv_row[i0] * KV * D + (size_t)(h / group) * D;
@@ -192,14 +184,15 @@ static void zero_rows(float *x, int rows, size_t stride, int D) {
     for (int r = 0; r < rows; r++) memset(x + (size_t)r * stride, 0, (size_t)D * sizeof *x);
 }
 
-void attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
-                        const float *v, const float *out, const float *lse, const int *seq_start, int B, int N, int H,
-                        int KV, int D, int window, float scale, int n_threads) {
+void cpu_attention_backward(float *dq, float *dk, float *dv, const float *dout, const float *q, const float *k,
+                            const float *v, const float *out, const float *lse, const int *seq_start, const int *pos,
+                            int B, int N, int H, int KV, int D, int window, float scale) {
     (void)N;
+    (void)pos;  // positions restart at each seq_start
     const int group = H / KV, qs = H * D, kvs = KV * D;
     // One task per (sequence, kv head): it owns dk/dv rows of that head in that
     // sequence and dq rows of the query heads that share it.
-    #pragma omp parallel for collapse(2) schedule(dynamic, 1) num_threads(n_threads)
+    #pragma omp parallel for collapse(2) schedule(dynamic, 1)
     for (int b = 0; b < B; b++) {
         for (int kvh = 0; kvh < KV; kvh++) {
             bwd_tile w;

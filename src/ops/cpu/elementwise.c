@@ -1,10 +1,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "ops.h"
+#include "cpu.h"
 #include "simd.h"
 
-void embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C) {
+void cpu_embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C) {
     #pragma omp parallel for schedule(static)
     for (int i = 0; i < N; i++) {
         float *o = out + (size_t)i * C;
@@ -19,7 +19,7 @@ void embedding_forward(float *out, const int *ids, const float *table, float sca
 // PyTorch's CPU kernel evaluates it.
 static const float GELU_K = 0.7978845608028654f, GELU_C = 0.044715f;
 
-void geglu_forward(float *out, const float *gate, const float *up, size_t n) {
+void cpu_geglu_forward(float *out, const float *gate, const float *up, size_t n) {
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         const float x = gate[i], inner = GELU_K * (x + GELU_C * (x * x * x));
@@ -27,7 +27,7 @@ void geglu_forward(float *out, const float *gate, const float *up, size_t n) {
     }
 }
 
-void geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n) {
+void cpu_geglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up, size_t n) {
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         const float x = gate[i], t = tanhf(GELU_K * (x + GELU_C * (x * x * x)));
@@ -38,7 +38,7 @@ void geglu_backward(float *dgate, float *dup, const float *dout, const float *ga
     }
 }
 
-WMSS_CLONES void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
+WMSS_CLONES void cpu_swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
     #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i];
@@ -46,12 +46,12 @@ WMSS_CLONES void swiglu_forward(float *out, const float *gate, const float *up, 
     }
 }
 
-WMSS_CLONES void residual_forward(float *out, const float *x, const float *y, size_t n) {
+WMSS_CLONES void cpu_residual_forward(float *out, const float *x, const float *y, size_t n) {
     #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) out[i] = x[i] + y[i];
 }
 
-WMSS_CLONES void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C) {
+WMSS_CLONES void cpu_embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C) {
     // Rows may repeat: split by columns so that no two threads add to the same float.
     #pragma omp parallel for schedule(static)
     for (int c0 = 0; c0 < C; c0 += 64) {
@@ -65,7 +65,7 @@ WMSS_CLONES void embedding_backward(float *dtable, const float *dout, const int 
     }
 }
 
-WMSS_CLONES void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
+WMSS_CLONES void cpu_swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
                                  size_t n) {
     #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
@@ -75,7 +75,23 @@ WMSS_CLONES void swiglu_backward(float *dgate, float *dup, const float *dout, co
     }
 }
 
-void softcap_forward(float *z, size_t n, float cap) {
+void cpu_softcap_forward(float *z, size_t n, float cap) {
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) z[i] = tanhf(z[i] / cap) * cap;  // as transformers: divide, tanh, multiply
+}
+
+void cpu_softcap_mix(float *z, const float *zraw, float w, float cap, int accumulate, size_t n) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float zc = tanhf(zraw[i] / cap) * cap;
+        z[i] = accumulate ? z[i] + w * zc : w * zc;
+    }
+}
+
+void cpu_softcap_backward(float *dzraw, const float *dz, const float *zraw, float cap, size_t n) {
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float t = tanhf(zraw[i] / cap);
+        dzraw[i] = dz[i] * (1.0f - t * t);
+    }
 }
