@@ -3,6 +3,7 @@
 # MPI data parallelism (src/dist) is compiled in by default; `make MPI=0` leaves it out.
 # The sanitizer build defaults to MPI=0 (Open MPI's allocations trip LeakSanitizer).
 CC      ?= gcc
+.DEFAULT_GOAL := all
 SAN     ?= 0
 ifeq ($(SAN),1)
 BUILD   ?= build-asan

@@ -2,6 +2,9 @@
 """The PyTorch reference of `wmss bench`: one SFT training step of a Qwen3-like model.
 
 Same model, batch, sequence length and thread count as wmss's step; fp32, CPU, AdamW.
+With --device cuda: the same step on the GPU in the usual mixed precision (float32
+parameters and AdamW state, bf16 autocast for the forward pass), the step timed
+between torch.cuda.synchronize() calls.
 The model is written with plain torch ops and nn.Linear, as transformers' Qwen3 does:
 embedding, per layer RMSNorm -> q/k/v projections -> per-head RMSNorm of q and k ->
 RoPE (rotate-half) -> grouped-query causal attention (scaled_dot_product_attention;
@@ -138,23 +141,36 @@ def main():
     p.add_argument("--eps", type=float, default=1e-6)
     p.add_argument("--rope-theta", type=float, default=1e6)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     a = p.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = Model(a)
+    dev = torch.device(a.device)
+    model = Model(a).to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=0.0)
-    ids = torch.randint(0, a.vocab, (a.batch, a.seq))
+    ids = torch.randint(0, a.vocab, (a.batch, a.seq), device=dev)
     inputs, targets = ids, ids[:, 1:].reshape(-1)
+    cuda = a.device == "cuda"
+
+    def forward():
+        return model(inputs)[:, :-1].reshape(-1, a.vocab)  # (B*(T-1), V)
 
     def step():
         opt.zero_grad(set_to_none=False)
-        logits = model(inputs)[:, :-1].reshape(-1, a.vocab)  # (B*(T-1), V)
-        loss = F.cross_entropy(logits, targets)
+        if cuda:
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                logits = forward()
+        else:
+            logits = forward()
+        loss = F.cross_entropy(logits.float(), targets)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        return loss.item()
+        loss = loss.item()  # waits for the step
+        if cuda:
+            torch.cuda.synchronize()
+        return loss
 
     for _ in range(a.warmup):
         step()
@@ -174,7 +190,9 @@ def main():
         "params": n_params,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
-        "blas": blas_library(),
+        "blas": blas_library() if not cuda else [torch.cuda.get_device_name()],
+        "device": a.device,
+        "peak_mem_gib": torch.cuda.max_memory_allocated() / 2**30 if cuda else None,
     }))
 
 

@@ -21,7 +21,7 @@
 //         + 6 * V * C * B*(T-1)                       the LM head at the target positions
 // Norms, RoPE, activations, softmax, the embedding and the optimizer are not counted
 // (they are O(params + tokens*C), not O(params*tokens)).
-#include <cblas.h>
+#include <cblas.h>  // openblas_get_config: which BLAS the CPU backend runs
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <omp.h>
@@ -34,6 +34,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "device.h"
 #include "engine.h"
 #include "ops.h"
 #include "optim.h"
@@ -41,21 +42,23 @@
 
 typedef struct {
     const char *name;
-    int C, L, H, KV, inter, tied;  // hidden, layers, heads, kv heads, intermediate, tied head
-    int B, T;                  // default batch and sequence length
+    int C, L, H, KV, D, inter, tied, V;  // hidden, layers, heads, kv heads, head dim, intermediate, tied head, vocab
+    int B, T;                            // default batch and sequence length
 } bench_size;
 
-// head_dim 64, vocabulary 32768 everywhere.
+// The CPU sizes (head_dim 64, vocabulary 32768) and a Qwen3-0.6B-shaped model for GPUs.
 static const bench_size SIZES[] = {
-    {"1m", 32, 2, 2, 1, 96, 1, 8, 256},
-    {"20m", 384, 5, 6, 2, 1024, 1, 4, 512},
-    {"120m", 768, 12, 12, 4, 2048, 0, 4, 512},
+    {"1m", 32, 2, 2, 1, 64, 96, 1, 32768, 8, 256},
+    {"20m", 384, 5, 6, 2, 64, 1024, 1, 32768, 4, 512},
+    {"120m", 768, 12, 12, 4, 64, 2048, 0, 32768, 4, 512},
+    {"0.6b", 1024, 28, 16, 8, 128, 3072, 1, 151936, 4, 2048},
 };
-enum { N_SIZES = sizeof SIZES / sizeof SIZES[0], HEAD_DIM = 64, VOCAB = 32768, MAX_STEPS = 64 };
+enum { N_SIZES = sizeof SIZES / sizeof SIZES[0], MAX_STEPS = 64 };
 
 typedef struct {
-    int B, T, steps, threads, torch;
+    int B, T, steps, threads, torch, gpu;
     const char *torch_script, *python;
+    char device[256];  // the backend, described
 } bench_opts;
 
 typedef struct {
@@ -63,7 +66,7 @@ typedef struct {
     int B, T;
     size_t params;
     double fwd_tps, sft_tps, joint_tps, torch_tps;  // tokens/s (torch_tps NAN when not run)
-    double sft_s, step_gflop, step_gflops, sgemm_gflops;  // sgemm_gflops: the peak measured before this size
+    double sft_s, step_gflop, step_gflops, sgemm_gflops;  // sgemm_gflops: the gemm peak measured before this size
     char torch_blas[256];
 } bench_result;
 
@@ -84,32 +87,41 @@ static double median(double *x, int n) {
 // ---------------------------------------------------------------------------------
 // The references: sgemm peak and PyTorch.
 
-// Best GFLOP/s of C = A B over square sizes 2048 and 4096 (row-major, no transposes).
+// Best GFLOP/s of C = A B over square sizes 2048 and 4096 through the backend's gemm
+// (OpenBLAS sgemm on the CPU; cuBLAS in the configured math mode on the GPU, 8192 too).
 static int sgemm_peak(double *gflops, wmss_error *e) {
-    static const int SIDES[] = {2048, 4096}, REPS[] = {3, 2};
-    const size_t n = 4096;
-    float *a = malloc(n * n * sizeof(float)), *b = malloc(n * n * sizeof(float)), *c = malloc(n * n * sizeof(float));
-    if (!a || !b || !c) {
-        free(a); free(b); free(c);
-        return wmss_fail(e, "out of memory for the sgemm reference");
-    }
-    for (size_t i = 0; i < n * n; i++) {
-        a[i] = (float)(i % 7) * 0.1f;
-        b[i] = (float)(i % 5) * 0.1f;
-    }
+    const int gpu = wmss_dev_kind_now() == WMSS_DEV_CUDA;
+    static const int SIDES[] = {2048, 4096, 8192}, REPS[] = {3, 2, 5};
+    const int n_sides = gpu ? 3 : 2;
+    const size_t n = gpu ? 8192 : 4096, bytes = n * n * sizeof(float);
+    float *h = malloc(bytes), *a = wmss_dev_alloc(bytes, "the gemm reference", e);
+    float *b = a ? wmss_dev_alloc(bytes, "the gemm reference", e) : NULL;
+    float *c = b ? wmss_dev_alloc(bytes, "the gemm reference", e) : NULL;
+    int rc = h && c ? 0 : h ? -1 : wmss_fail(e, "out of memory for the gemm reference");
     double best = 0.0;
-    for (int s = 0; s < 2; s++) {
-        const int m = SIDES[s];
-        for (int r = 0; r < REPS[s]; r++) {
-            double t0 = now_s();
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, m, m, 1.0f, a, m, b, m, 0.0f, c, m);
-            double g = 2.0 * m * m * (double)m / (now_s() - t0) * 1e-9;
-            if (g > best) best = g;
+    if (!rc) {
+        for (size_t i = 0; i < n * n; i++) h[i] = (float)(i % 7) * 0.1f;
+        wmss_dev_upload(a, h, bytes);
+        for (size_t i = 0; i < n * n; i++) h[i] = (float)(i % 5) * 0.1f;
+        wmss_dev_upload(b, h, bytes);
+        for (int s = 0; s < n_sides; s++) {
+            const int m = SIDES[s];
+            for (int r = 0; r < REPS[s] + gpu; r++) {  // on the GPU the first call warms up
+                wmss_dev_sync();
+                double t0 = now_s();
+                gemm(0, 0, m, m, m, 1.0f, a, m, b, m, 0.0f, c, m);
+                wmss_dev_sync();
+                double g = 2.0 * m * m * (double)m / (now_s() - t0) * 1e-9;
+                if (g > best && !(gpu && r == 0)) best = g;
+            }
         }
     }
-    free(a); free(b); free(c);
+    free(h);
+    wmss_dev_free(a);
+    wmss_dev_free(b);
+    wmss_dev_free(c);
     *gflops = best;
-    return 0;
+    return rc;
 }
 
 // Where bench/torch_step.py is: --torch-script, else next to the binary's source tree
@@ -136,9 +148,10 @@ static int run_torch(const bench_opts *o, const bench_size *s, int B, int T, ben
     else find_torch_script(script, sizeof script);
     snprintf(cmd, sizeof cmd,
              "OMP_NUM_THREADS=%d OPENBLAS_NUM_THREADS=%d '%s' '%s' --vocab %d --hidden %d --layers %d --heads %d "
-             "--kv-heads %d --head-dim %d --intermediate %d %s --batch %d --seq %d --steps %d --warmup 1 --threads %d",
-             o->threads, o->threads, o->python, script, VOCAB, s->C, s->L, s->H, s->KV, HEAD_DIM, s->inter,
-             s->tied ? "--tied" : "", B, T, o->steps, o->threads);
+             "--kv-heads %d --head-dim %d --intermediate %d %s --batch %d --seq %d --steps %d --warmup 1 --threads %d "
+             "--device %s",
+             o->threads, o->threads, o->python, script, s->V, s->C, s->L, s->H, s->KV, s->D, s->inter,
+             s->tied ? "--tied" : "", B, T, o->steps, o->threads, wmss_dev_kind_now() == WMSS_DEV_CUDA ? "cuda" : "cpu");
     FILE *p = popen(cmd, "r");
     if (!p) return wmss_fail(e, "cannot run %s", o->python);
     char line[8192], last[8192] = "";
@@ -172,7 +185,7 @@ static int make_model(const bench_size *s, uint64_t seed, wmss_model *m, wmss_er
              "{\"architectures\": [\"Qwen3ForCausalLM\"], \"hidden_size\": %d, \"intermediate_size\": %d,"
              " \"num_hidden_layers\": %d, \"num_attention_heads\": %d, \"num_key_value_heads\": %d, \"head_dim\": %d,"
              " \"vocab_size\": %d, \"tie_word_embeddings\": %s, \"max_position_embeddings\": 32768}",
-             s->C, s->inter, s->L, s->H, s->KV, HEAD_DIM, VOCAB, s->tied ? "true" : "false");
+             s->C, s->inter, s->L, s->H, s->KV, s->D, s->V, s->tied ? "true" : "false");
     cJSON *j = cJSON_Parse(json);
     wmss_config c;
     int rc = wmss_config_from_json(j, "bench", &c, e);
@@ -186,7 +199,7 @@ static int make_model(const bench_size *s, uint64_t seed, wmss_model *m, wmss_er
 }
 
 // B random sequences of T tokens, every next token a target.
-static int make_data(wmss_dataset *ds, int B, int T, wmss_error *e) {
+static int make_data(wmss_dataset *ds, int B, int T, int V, wmss_error *e) {
     memset(ds, 0, sizeof *ds);
     ds->n = B;
     ds->n_tokens = (int64_t)B * T;
@@ -199,7 +212,7 @@ static int make_data(wmss_dataset *ds, int B, int T, wmss_error *e) {
     wmss_rng_seed(&r, 7);
     for (int b = 0; b <= B; b++) ds->offset[b] = (int64_t)b * T;
     for (size_t i = 0; i < (size_t)B * T; i++) {
-        ds->ids[i] = (int32_t)(wmss_rng_next(&r) % VOCAB);
+        ds->ids[i] = (int32_t)(wmss_rng_next(&r) % (uint64_t)V);
         ds->mask[i] = 1;
     }
     for (int b = 0; b < B; b++) ds->n_targets[b] = T - 1;
@@ -251,6 +264,8 @@ static int time_engine(wmss_model **models, int K, const wmss_dataset *ds, int s
             wmss_loss_stats st = {0};
             rc = wmss_engine_accumulate(&en, ds, idx, B, 0.0f, &st, NULL, NULL, e);
         }
+        wmss_dev_sync();  // a GPU step has finished when its last op has
+        if (!rc) rc = wmss_dev_check(e);
         t[s] = now_s() - t0;
     }
     if (!rc) *sec = median(t + 1, steps);
@@ -260,10 +275,10 @@ static int time_engine(wmss_model **models, int K, const wmss_dataset *ds, int s
 }
 
 static double step_gflop(const bench_size *s, int B, int T) {
-    const double D = HEAD_DIM, tokens = (double)B * T, ctx = (T + 1) / 2.0;
+    const double D = s->D, tokens = (double)B * T, ctx = (T + 1) / 2.0;
     const double C = s->C, p_mm = s->L * (C * s->H * D + 2.0 * C * s->KV * D + s->H * D * C + 3.0 * C * s->inter);
     const double attn = 12.0 * s->L * s->H * D * ctx;
-    return (6.0 * p_mm * tokens + attn * tokens + 6.0 * VOCAB * C * B * (T - 1)) * 1e-9;
+    return (6.0 * p_mm * tokens + attn * tokens + 6.0 * s->V * C * B * (T - 1)) * 1e-9;
 }
 
 static void progress(int json, const char *size, const char *what) {
@@ -284,7 +299,7 @@ static int bench_one(const bench_opts *o, const bench_size *s, int json, bench_r
     wmss_model *both[2] = {&strong, &weak};
     wmss_dataset ds = {0};
     double t_fwd = 0, t_sft = 0, t_joint = 0;
-    int rc = make_model(s, 1, &strong, e) || make_model(s, 2, &weak, e) || make_data(&ds, r->B, r->T, e);
+    int rc = make_model(s, 1, &strong, e) || make_model(s, 2, &weak, e) || make_data(&ds, r->B, r->T, s->V, e);
     if (!rc) {
         for (int i = 0; i < strong.layout.n_specs; i++) r->params += strong.layout.specs[i].numel;
         progress(json, s->name, "forward");
@@ -325,26 +340,26 @@ static void print_json(const bench_opts *o, const bench_result *r) {
            "\"head_dim\": %d, \"intermediate\": %d, \"vocab\": %d, \"tied\": %s, \"batch\": %d, \"seq\": %d, "
            "\"threads\": %d, \"steps\": %d, \"fwd_tokens_per_s\": %.2f, \"sft_tokens_per_s\": %.2f, "
            "\"joint_tokens_per_s\": %.2f, ",
-           s->name, r->params, s->C, s->L, s->H, s->KV, HEAD_DIM, s->inter, VOCAB, s->tied ? "true" : "false", r->B,
+           s->name, r->params, s->C, s->L, s->H, s->KV, s->D, s->inter, s->V, s->tied ? "true" : "false", r->B,
            r->T, o->threads, o->steps, r->fwd_tps, r->sft_tps, r->joint_tps);
     if (isnan(r->torch_tps)) printf("\"torch_sft_tokens_per_s\": null, \"sft_vs_torch\": null, \"torch_blas\": null, ");
     else
         printf("\"torch_sft_tokens_per_s\": %.2f, \"sft_vs_torch\": %.4f, \"torch_blas\": \"%s\", ", r->torch_tps,
                r->sft_tps / r->torch_tps, r->torch_blas);
     printf("\"step_gflop\": %.3f, \"step_gflops\": %.2f, \"sgemm_gflops\": %.2f, \"step_vs_sgemm\": %.4f, "
-           "\"joint_vs_sft_time\": %.4f, \"blas\": \"%s\", \"blas_core\": \"%s\"}\n",
-           r->step_gflop, r->step_gflops, peak, r->step_gflops / peak, r->sft_tps / r->joint_tps, openblas_get_config(),
+           "\"joint_vs_sft_time\": %.4f, \"device\": \"%s\", \"blas_core\": \"%s\"}\n",
+           r->step_gflop, r->step_gflops, peak, r->step_gflops / peak, r->sft_tps / r->joint_tps, o->device,
            openblas_get_corename());
 }
 
 static void print_table(const bench_opts *o, const bench_result *r, int n) {
-    printf("wmss bench: %d threads, %d timed steps (median, after 1 warm-up), vocabulary %d, head_dim %d\n",
-           o->threads, o->steps, VOCAB, HEAD_DIM);
+    printf("wmss bench: %s; %d timed steps (median, after 1 warm-up)\n", o->device, o->steps);
     printf("BLAS: %s\n", openblas_get_config());
-    if (o->torch && n > 0) printf("PyTorch BLAS: %s\n", r[0].torch_blas);
-    printf("sgemm peak: best of 2048^3 and 4096^3 sgemm, measured before each size\n");
-    printf("\n%-5s %8s %9s %9s %9s %9s %9s %8s %8s %8s %8s\n", "size", "params", "B x T", "fwd t/s", "sft t/s",
-           "joint t/s", "torch t/s", "vs torch", "GFLOP/s", "sgemm", "of peak");
+    if (o->torch && n > 0) printf("PyTorch: %s\n", r[0].torch_blas);
+    printf("gemm peak: best float32-storage gemm of 2048^3 and 4096^3%s through the backend, measured before each size\n",
+           o->gpu ? " and 8192^3" : "");
+    printf("\n%-5s %8s %9s %9s %9s %9s %9s %8s %8s %8s %8s %9s\n", "size", "params", "B x T", "fwd t/s", "sft t/s",
+           "joint t/s", "torch t/s", "vs torch", "GFLOP/s", "gemm", "of peak", "joint/sft");
     for (int i = 0; i < n; i++) {
         char bt[32], torch[16] = "-", ratio[16] = "-";
         snprintf(bt, sizeof bt, "%dx%d", r[i].B, r[i].T);
@@ -352,9 +367,9 @@ static void print_table(const bench_opts *o, const bench_result *r, int n) {
             snprintf(torch, sizeof torch, "%.0f", r[i].torch_tps);
             snprintf(ratio, sizeof ratio, "%.2fx", r[i].sft_tps / r[i].torch_tps);
         }
-        printf("%-5s %7.1fM %9s %9.0f %9.0f %9.0f %9s %8s %8.1f %8.1f %7.1f%%\n", r[i].size->name, r[i].params / 1e6,
-               bt, r[i].fwd_tps, r[i].sft_tps, r[i].joint_tps, torch, ratio, r[i].step_gflops, r[i].sgemm_gflops,
-               100.0 * r[i].step_gflops / r[i].sgemm_gflops);
+        printf("%-5s %7.1fM %9s %9.0f %9.0f %9.0f %9s %8s %8.1f %8.1f %7.1f%% %8.2fx\n", r[i].size->name,
+               r[i].params / 1e6, bt, r[i].fwd_tps, r[i].sft_tps, r[i].joint_tps, torch, ratio, r[i].step_gflops,
+               r[i].sgemm_gflops, 100.0 * r[i].step_gflops / r[i].sgemm_gflops, r[i].sft_tps / r[i].joint_tps);
     }
 }
 
@@ -381,7 +396,7 @@ static int parse_sizes(const char *s, int *which, int *n) {
         for (int i = 0; i < N_SIZES; i++)
             if (!strcmp(tok, SIZES[i].name)) k = i;
         if (k < 0 || *n >= N_SIZES) {
-            fprintf(stderr, "wmss bench: --sizes: unknown or repeated size '%s' (1m, 20m, 120m)\n", tok);
+            fprintf(stderr, "wmss bench: --sizes: unknown or repeated size '%s' (1m, 20m, 120m, 0.6b)\n", tok);
             return -1;
         }
         which[(*n)++] = k;
@@ -390,11 +405,12 @@ static int parse_sizes(const char *s, int *which, int *n) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *sizes_s = "1m,20m,120m", *threads_s = NULL, *seq_s = NULL, *batch_s = NULL, *steps_s = "2";
+    const char *sizes_s = NULL, *threads_s = NULL, *seq_s = NULL, *batch_s = NULL, *steps_s = "2";
     const char *script = NULL;
     int json = 0, no_torch = 0, done;
     const cli_opt opts[] = {
-        {"--sizes", "LIST", "model sizes to run, comma-separated (default 1m,20m,120m)", &sizes_s, NULL},
+        {"--sizes", "LIST", "model sizes to run, comma-separated: 1m, 20m, 120m (default on a CPU), 0.6b (a "
+                            "Qwen3-0.6B shape, vocabulary 151936, 4 x 2048 tokens; default on a GPU)", &sizes_s, NULL},
         {"--threads", "N", "threads for wmss, its BLAS and PyTorch (default: OpenMP's maximum)", &threads_s, NULL},
         {"--seq", "T", "tokens per sequence (default per size: 256, 512, 512)", &seq_s, NULL},
         {"--batch", "B", "sequences per step (default per size: 8, 4, 4)", &batch_s, NULL},
@@ -411,12 +427,15 @@ int cmd_bench(int argc, char **argv) {
     int which[N_SIZES], n;
     if ((threads_s && cli_int("--threads", threads_s, 1, 1024, &threads)) ||
         (seq_s && cli_int("--seq", seq_s, 2, 32768, &seq)) || (batch_s && cli_int("--batch", batch_s, 1, 1024, &batch)) ||
-        cli_int("--steps", steps_s, 1, MAX_STEPS, &steps) || parse_sizes(sizes_s, which, &n))
+        cli_int("--steps", steps_s, 1, MAX_STEPS, &steps) ||
+        parse_sizes(sizes_s ? sizes_s : wmss_dev_kind_now() == WMSS_DEV_CUDA ? "0.6b" : "1m,20m,120m", which, &n))
         return 2;
     const char *py = getenv("WMSS_PYTHON");
     bench_opts o = {.B = (int)batch, .T = (int)seq, .steps = (int)steps, .threads = (int)threads, .torch = !no_torch,
                     .torch_script = script,
                     .python = py && *py ? py : access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"};
+    o.gpu = wmss_dev_kind_now() == WMSS_DEV_CUDA;
+    wmss_dev_describe(o.device, sizeof o.device);
     omp_set_num_threads(o.threads);
     openblas_set_num_threads(o.threads);
     wmss_error e = {{0}};
