@@ -1,4 +1,5 @@
-# wmss build. `make` builds build/wmss and build/libwmss.a; `make SAN=1` builds an
+# wmss build. `make` builds build/wmss and build/libwmss.a; `make install` (PREFIX,
+# DESTDIR) also builds and installs libwmss.so, the public header wmss.h and wmss.pc; `make SAN=1` builds an
 # AddressSanitizer + UndefinedBehaviorSanitizer variant under build-asan/.
 # MPI data parallelism (src/dist) is compiled in by default; `make MPI=0` leaves it out.
 # The sanitizer build defaults to MPI=0 (Open MPI's allocations trip LeakSanitizer).
@@ -37,7 +38,7 @@ $(error MPI=1 needs Open MPI (bash scripts/deps.sh installs libopenmpi-dev openm
 endif
 endif
 LDLIBS   += $(MPI_LIBS)
-$(BUILD)/src/dist/dist.o: CPPFLAGS += -DHAVE_MPI $(MPI_CFLAGS)
+$(BUILD)/src/dist/dist.o $(BUILD)/pic/src/dist/dist.o: CPPFLAGS += -DHAVE_MPI $(MPI_CFLAGS)
 endif
 
 LIB_SRC  := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
@@ -87,6 +88,35 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The shared library: the same sources compiled position-independent in their own
+# object folder (the static library and the binary keep the non-PIC objects).
+PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
+$(BUILD)/libwmss.so: $(PIC_OBJ)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libwmss.so -o $@ $(PIC_OBJ) $(LDLIBS)
+
+# The public header: generated from these module headers and the src/ headers they
+# include (scripts/gen_wmss_h.sh); every other header is internal.
+PUBLIC_HEADERS := model.h tokenizer.h chat.h dataset.h data_setup.h microbatch.h trainer.h train_setup.h score.h \
+                  select.h entropy_file.h wdds.h algorithm.h generate.h gen_setup.h grade.h evaluate.h
+$(BUILD)/include/wmss.h: scripts/gen_wmss_h.sh $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	bash scripts/gen_wmss_h.sh $(PUBLIC_HEADERS) > $@.tmp && mv $@.tmp $@
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+lib: $(BUILD)/libwmss.a $(BUILD)/libwmss.so $(BUILD)/include/wmss.h
+install: $(BUILD)/wmss lib
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BUILD)/wmss $(DESTDIR)$(PREFIX)/bin/wmss
+	install -m 644 $(BUILD)/libwmss.a $(DESTDIR)$(PREFIX)/lib/libwmss.a
+	install -m 755 $(BUILD)/libwmss.so $(DESTDIR)$(PREFIX)/lib/libwmss.so
+	install -m 644 $(BUILD)/include/wmss.h $(DESTDIR)$(PREFIX)/include/wmss.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBS_PRIVATE@|$(strip $(LDFLAGS) $(LDLIBS))|' wmss.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/wmss.pc
+
 # Only src/dist/dist.c depends on MPI=: rebuild it when the setting changes.
 $(BUILD)/src/dist/dist.o: $(BUILD)/.mpi-setting
 $(BUILD)/.mpi-setting: FORCE
@@ -111,5 +141,5 @@ build-fuzz/%: fuzz/%.c $(FUZZ_LIB)
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all clean fuzz bench FORCE
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+.PHONY: all clean fuzz bench lib install FORCE
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PIC_OBJ:.o=.d)

@@ -106,14 +106,14 @@ int cmd_generate(int argc, char **argv) {
     }
     wmss_error e = {{0}};
     wmss_model m = {0};
-    gen_setup g = {0};
+    wmss_gen_setup g = {0};
     char **texts = NULL;
     int n = 0;
     int32_t **ids = NULL;
     int *lens = NULL;
     wmss_gen_output *outs = NULL;
     rc = 1;
-    if (wmss_model_load(model_dir, &m, &e) || gen_setup_load(&g, model_dir, &m.cfg, chat, tmpl, &e)) goto end;
+    if (wmss_model_load(model_dir, &m, &e) || wmss_gen_setup_load(&g, model_dir, &m.cfg, chat, tmpl, &e)) goto end;
     if (jsonl) {
         if (read_prompts(jsonl, &texts, &n, &e)) goto end;
     } else {
@@ -126,7 +126,7 @@ int cmd_generate(int argc, char **argv) {
     outs = calloc(n, sizeof *outs);
     if (!ids || !lens || !outs) { wmss_fail(&e, "out of memory"); goto end; }
     for (int i = 0; i < n; i++)
-        if (gen_setup_prompt(&g, chat, system, texts[i], thinking, &ids[i], &lens[i], NULL, &e)) {
+        if (wmss_gen_prompt(&g, chat, system, texts[i], thinking, &ids[i], &lens[i], NULL, &e)) {
             wmss_error_prefix(&e, "prompt %d", i);
             goto end;
         }
@@ -143,13 +143,13 @@ int cmd_generate(int argc, char **argv) {
     }
     for (int i = 0; i < n && rc; i++) {
         char *text;
-        if (gen_setup_decode(&g, &outs[i], stops, &text, &e)) {
+        if (wmss_gen_decode(&g, &outs[i], stops, &text, &e)) {
             if (out) wmss_atomic_abort(&af);
             goto end;
         }
         fprintf(f, "{\"index\": %d, \"output\": ", i);
         print_json_string(f, text);
-        fprintf(f, ", \"tokens\": %d, \"finish\": \"%s\"", outs[i].n, gen_finish_name(outs[i].finish));
+        fprintf(f, ", \"tokens\": %d, \"finish\": \"%s\"", outs[i].n, wmss_finish_name(outs[i].finish));
         if (with_ids) {
             print_ids(f, "prompt_ids", ids[i], lens[i]);
             print_ids(f, "output_ids", outs[i].ids, outs[i].n);
@@ -170,7 +170,7 @@ end:
     free(ids);
     free(lens);
     free(outs);
-    gen_setup_free(&g);
+    wmss_gen_setup_free(&g);
     wmss_model_free(&m);
     return rc;
 }

@@ -6,7 +6,7 @@
 
 #include "args.h"
 #include "commands.h"
-#include "data_setup.h"
+#include "data_flags.h"
 #include "device.h"
 #include "engine.h"
 
@@ -24,41 +24,38 @@ static int write_grads(const wmss_branch *b, const char *path, wmss_error *e) {
 
 int cmd_grads(int argc, char **argv) {
     const char *model_dir = NULL, *weak_dir = NULL, *data = NULL, *out = NULL, *out_weak = NULL, *lambda_s = "0.5";
-    const char *max_len_s = "0", *chunk_s = "256";
-    data_flags df = {0};
+    const char *chunk_s = "256";
+    data_flags df;
     int done;
-    const cli_opt opts[] = {
+    cli_opt opts[7 + DATA_FLAG_COUNT] = {
         {"--model", "DIR", "the (strong) model directory (required)", &model_dir, NULL},
         {"--weak", "DIR", "a weak model: the loss is on lambda*z_strong + (1-lambda)*z_weak", &weak_dir, NULL},
         {"--lambda", "L", "mixing weight of the strong model (default 0.5)", &lambda_s, NULL},
         {"--data", "FILE", "JSONL data (required)", &data, NULL},
         {"--out", "FILE", "gradients of the (strong) model as float32 safetensors (required)", &out, NULL},
         {"--out-weak", "FILE", "gradients of the weak model", &out_weak, NULL},
-        {"--max-len", "N", "truncate examples to N tokens (default: no limit)", &max_len_s, NULL},
         {"--loss-chunk", "N", "token rows per loss chunk (default 256)", &chunk_s, NULL},
-        {"--chat-template", "NAME", "auto (default) or a family name", &df.chat_template, NULL},
-        {"--bad-data", "stop|skip", "what to do with malformed lines (default stop)", &df.bad_data, NULL},
     };
+    int n_opts = 7 + data_flags_opts(&df, "0", opts + 7);
     int rc = cli_parse("grads", "--model DIR [--weak DIR --lambda L] --data FILE --out FILE", argc, argv, opts,
-                       sizeof opts / sizeof opts[0], &done);
+                       n_opts, &done);
     if (done) return rc;
     if (!model_dir || !data || !out || (out_weak && !weak_dir)) {
         fprintf(stderr, "wmss grads: --model, --data and --out are required (--out-weak needs --weak)\n");
         return 2;
     }
     double lambda;
-    long max_len, chunk;
-    if (cli_double("--lambda", lambda_s, &lambda) || cli_int("--max-len", max_len_s, 0, 1 << 24, &max_len) ||
+    long chunk;
+    if (cli_double("--lambda", lambda_s, &lambda) || data_flags_finish(&df) ||
         cli_int("--loss-chunk", chunk_s, 1, 1 << 20, &chunk))
         return 2;
-    df.max_len = (int)max_len;
     wmss_error e = {{0}};
     wmss_model strong = {0}, weak = {0};
-    data_setup d = {0};
+    wmss_data_setup d = {0};
     wmss_engine en = {0};
     rc = 1;
     if (wmss_model_load(model_dir, &strong, &e) || (weak_dir && wmss_model_load(weak_dir, &weak, &e)) ||
-        data_setup_load(&d, model_dir, NULL, data, &df, strong.cfg.vocab_size, &e))
+        wmss_data_setup_load(&d, model_dir, NULL, data, &df.spec, strong.cfg.vocab_size, stderr, &e))
         goto end;
     int *idx = malloc(d.ds.n * sizeof *idx);
     if (!idx) { wmss_fail(&e, "out of memory"); goto end; }
@@ -82,7 +79,7 @@ int cmd_grads(int argc, char **argv) {
 end:
     if (rc) fprintf(stderr, "wmss grads: %s\n", e.msg);
     wmss_engine_free(&en);
-    data_setup_free(&d);
+    wmss_data_setup_free(&d);
     wmss_model_free(&strong);
     wmss_model_free(&weak);
     return rc;

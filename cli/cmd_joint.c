@@ -17,12 +17,12 @@ int cmd_joint(int argc, char **argv) {
     opts[2] = (cli_opt){"--lambda", "L", "weight of the strong logits, in [0, 1] (default 0.5)", &lambda_s, NULL};
     opts[3] = (cli_opt){"--freeze-weak", NULL, "do not update the weak model (paper appendix B.1)", NULL, &freeze};
     opts[4] = (cli_opt){"--save-weak", NULL, "also save the trained weak model in OUT/weak", NULL, &save_weak};
-    int n_opts = 5 + train_flags_opts(&tf, opts + 5), done, loss_chunk;
+    int n_opts = 5 + train_flags_opts(&tf, opts + 5, 1), done;
     int rc = cli_parse("joint", "--weak DIR --strong DIR --data FILE --out DIR [--lambda L] [options]", argc, argv, opts,
                        n_opts, &done);
     if (done) return rc;
-    wmss_train_opts o;
-    if ((rc = train_flags_finish("joint", &tf, &o, &loss_chunk))) return rc;
+    wmss_trainer_args a;
+    if ((rc = train_flags_finish("joint", &tf, &a))) return rc;
     double lambda;
     if (!weak_dir || !strong_dir) {
         fprintf(stderr, "wmss joint: --weak and --strong are required\n");
@@ -41,15 +41,16 @@ int cmd_joint(int argc, char **argv) {
         wmss_model_free(&strong);
         return 1;
     }
-    o.copy_from[0] = strong_dir;
-    o.copy_from[1] = weak_dir;
-    o.save_branch[0] = 1;
-    o.save_branch[1] = save_weak;
-    o.branch_dir[1] = "weak";
-    o.command = freeze ? "joint-frozen-weak" : "joint";
+    wmss_train_opts *o = &a.train;
+    a.tokenizer_dir = o->copy_from[0] = strong_dir;
+    o->copy_from[1] = weak_dir;
+    o->save_branch[0] = 1;
+    o->save_branch[1] = save_weak;
+    o->branch_dir[1] = "weak";
+    o->command = freeze ? "joint-frozen-weak" : "joint";
     // Branch 0 is the strong model: the saved one, and first in the mixed logits.
     wmss_branch_spec spec[2] = {{&strong, (float)lambda, 1}, {&weak, (float)(1.0 - lambda), !freeze}};
-    rc = train_run("joint", &tf, &o, loss_chunk, spec, 2, strong_dir);
+    rc = train_flags_run("joint", &tf, &a, spec, 2);
     wmss_model_free(&strong);
     wmss_model_free(&weak);
     return rc;

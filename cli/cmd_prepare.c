@@ -5,33 +5,27 @@
 
 #include "args.h"
 #include "commands.h"
-#include "data_setup.h"
+#include "data_flags.h"
 #include "fsutil.h"
+#include "model.h"
 
 int cmd_prepare(int argc, char **argv) {
-    const char *model_dir = NULL, *data = NULL, *out = NULL, *max_len_s = "4096";
-    data_flags df = {0};
+    const char *model_dir = NULL, *data = NULL, *out = NULL;
+    data_flags df;
     int done;
-    const cli_opt opts[] = {
+    cli_opt opts[3 + DATA_FLAG_COUNT] = {
         {"--model", "DIR", "model directory with the tokenizer and chat template (required)", &model_dir, NULL},
         {"--data", "FILE", "JSONL data (required)", &data, NULL},
         {"--out", "FILE", "tokenized JSONL (required)", &out, NULL},
-        {"--max-len", "N", "tokens per example (default 4096)", &max_len_s, NULL},
-        {"--chat-template", "NAME", "auto (default) or a family name", &df.chat_template, NULL},
-        {"--enable-thinking", "true|false", "Qwen3 template option", &df.enable_thinking, NULL},
-        {"--bad-data", "stop|skip", "malformed lines: stop (default) or skip", &df.bad_data, NULL},
-        {"--overlong", "truncate|drop", "examples over --max-len (default truncate)", &df.overlong, NULL},
     };
-    int rc = cli_parse("prepare", "--model DIR --data FILE --out FILE", argc, argv, opts, sizeof opts / sizeof opts[0],
-                       &done);
+    int n_opts = 3 + data_flags_opts(&df, "4096", opts + 3);
+    int rc = cli_parse("prepare", "--model DIR --data FILE --out FILE", argc, argv, opts, n_opts, &done);
     if (done) return rc;
     if (!model_dir || !data || !out) {
         fprintf(stderr, "wmss prepare: --model, --data and --out are required\n");
         return 2;
     }
-    long max_len;
-    if (cli_int("--max-len", max_len_s, 2, 1 << 24, &max_len)) return 2;
-    df.max_len = (int)max_len;
+    if (data_flags_finish(&df)) return 2;
     wmss_error e = {{0}};
     wmss_config cfg;
     char path[4200];
@@ -40,8 +34,8 @@ int cmd_prepare(int argc, char **argv) {
         fprintf(stderr, "wmss prepare: %s\n", e.msg);
         return 1;
     }
-    data_setup d;
-    rc = data_setup_load(&d, model_dir, NULL, data, &df, cfg.vocab_size, &e);
+    wmss_data_setup d;
+    rc = wmss_data_setup_load(&d, model_dir, NULL, data, &df.spec, cfg.vocab_size, stderr, &e);
     wmss_config_free(&cfg);
     wmss_atomic_file af;
     if (!rc) rc = wmss_atomic_open(&af, out, &e);
@@ -57,6 +51,6 @@ int cmd_prepare(int argc, char **argv) {
     if (!rc) rc = wmss_atomic_commit(&af, &e);
     if (!rc) fprintf(stderr, "wrote %s\n", out);
     else fprintf(stderr, "wmss prepare: %s\n", e.msg);
-    data_setup_free(&d);
+    wmss_data_setup_free(&d);
     return rc ? 1 : 0;
 }

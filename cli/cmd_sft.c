@@ -10,11 +10,11 @@ int cmd_sft(int argc, char **argv) {
     train_flags tf;
     cli_opt opts[TRAIN_FLAG_COUNT + 1];
     opts[0] = (cli_opt){"--model", "DIR", "the model directory to fine-tune (required)", &model_dir, NULL};
-    int n_opts = 1 + train_flags_opts(&tf, opts + 1), done, loss_chunk;
+    int n_opts = 1 + train_flags_opts(&tf, opts + 1, 1), done;
     int rc = cli_parse("sft", "--model DIR --data FILE --out DIR [options]", argc, argv, opts, n_opts, &done);
     if (done) return rc;
-    wmss_train_opts o;
-    if ((rc = train_flags_finish("sft", &tf, &o, &loss_chunk))) return rc;
+    wmss_trainer_args a;
+    if ((rc = train_flags_finish("sft", &tf, &a))) return rc;
     if (!model_dir) {
         fprintf(stderr, "wmss sft: --model is required\n");
         return 2;
@@ -26,11 +26,11 @@ int cmd_sft(int argc, char **argv) {
         fprintf(stderr, "wmss sft: %s\n", e.msg);
         return 1;
     }
-    o.copy_from[0] = model_dir;
-    o.save_branch[0] = 1;
-    o.command = "sft";
+    a.tokenizer_dir = a.train.copy_from[0] = model_dir;
+    a.train.save_branch[0] = 1;
+    a.train.command = "sft";
     wmss_branch_spec spec = {&m, 1.0f, 1};
-    rc = train_run("sft", &tf, &o, loss_chunk, &spec, 1, model_dir);
+    rc = train_flags_run("sft", &tf, &a, &spec, 1);
     wmss_model_free(&m);
     return rc;
 }

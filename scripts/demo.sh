@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the built-in default (no downloads): installs what it needs, builds
+# The main job on the built-in default (no downloads): installs what the build needs
+# (scripts/deps.sh without the test oracles), builds
 # wmss, and runs the built-in WMSS-versus-SFT experiment (`wmss demo`): a synthetic
 # reasoning task, its tokenizer, a pretrained tiny base model, SFT for 2 epochs vs WMSS
 # (1 SFT epoch + 1 weak-driven epoch), both evaluated; prints the comparison table and

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: install dependencies, build the normal and the
+# The whole test suite: install dependencies (the build's and the test oracles'), build the normal and the
 # AddressSanitizer+UBSan variants, run every test against both.
 # Ends with one "N passed, N failed" line covering both runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh || exit 1
+bash scripts/deps.sh test || exit 1
 jobs=$(nproc)
 make -j"$jobs" >/dev/null || { echo "build failed"; make; exit 1; }
 make -j"$jobs" SAN=1 >/dev/null || { echo "sanitizer build failed"; make SAN=1; exit 1; }

@@ -159,3 +159,41 @@ int wmss_rename_dir(const char *from, const char *to, wmss_error *e) {
     fsync_dir_of(to);
     return 0;
 }
+
+int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e) {
+    memset(L, 0, sizeof *L);
+    size_t size;
+    if (wmss_read_file(path, &L->text, &size, e)) return -1;
+    int cap = 1024;
+    L->line = malloc(cap * sizeof *L->line);
+    L->len = malloc(cap * sizeof *L->len);
+    for (char *p = L->text; L->line && L->len && p < L->text + size;) {
+        char *nl = memchr(p, '\n', L->text + size - p), *end = nl ? nl : L->text + size;
+        size_t len = (size_t)(end - p);
+        while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
+        size_t k = 0;
+        while (k < len && (p[k] == ' ' || p[k] == '\t')) k++;
+        if (k < len) {
+            if (L->n == cap) {
+                cap *= 2;
+                char **nl2 = realloc(L->line, cap * sizeof *nl2);
+                size_t *ln2 = realloc(L->len, cap * sizeof *ln2);
+                if (nl2) L->line = nl2;
+                if (ln2) L->len = ln2;
+                if (!nl2 || !ln2) break;
+            }
+            L->line[L->n] = p;
+            L->len[L->n++] = len;
+        }
+        p = nl ? nl + 1 : L->text + size;
+    }
+    if (!L->line || !L->len) return wmss_fail(e, "out of memory");
+    return 0;
+}
+
+void wmss_lines_free(wmss_lines *L) {
+    free(L->text);
+    free(L->line);
+    free(L->len);
+    memset(L, 0, sizeof *L);
+}

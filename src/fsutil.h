@@ -41,6 +41,18 @@ int wmss_rename_dir(const char *from, const char *to, wmss_error *e);
 int wmss_file_exists(const char *path);
 int wmss_is_dir(const char *path);
 
+// The non-blank lines of a text file, trimmed of trailing blanks and CR (JSONL records):
+// line[i] points into text (not NUL-terminated), len[i] its length.
+typedef struct {
+    char *text;
+    char **line;
+    size_t *len;
+    int n;
+} wmss_lines;
+
+int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e);
+void wmss_lines_free(wmss_lines *L);
+
 // Joins dir and name into out (size cap); fails if it does not fit.
 int wmss_path_join(char *out, size_t cap, const char *dir, const char *name, wmss_error *e);
 

@@ -37,4 +37,27 @@ typedef struct {
 // shuffles: out (n capacity) receives *n_out distinct indices.
 void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out, int *n_out, wmss_draw_stats *st);
 
+// Names of the presets and normalizations ("paper", "released-code"; "per-term",
+// "none") and their parsers (0, or -1 for an unknown name).
+const char *wmss_select_preset_name(wmss_select_preset p);
+const char *wmss_select_norm_name(wmss_select_norm n);
+int wmss_select_preset_parse(const char *s, wmss_select_preset *p);
+int wmss_select_norm_parse(const char *s, wmss_select_norm *n);
+
+// The distribution of dH = H_strong - H_weak over examples (wmss select's statistics,
+// wmss stats --ref): mean, mean |dH|, standard deviation, the share of negative dH,
+// the strong model's mean entropy, and the quantiles WMSS_DH_QUANTILE (linear
+// interpolation, numpy's default), named WMSS_DH_QUANTILE_NAME ("min", "q05", ...).
+#define WMSS_DH_QUANTILES 7
+extern const double WMSS_DH_QUANTILE[WMSS_DH_QUANTILES];
+extern const char *const WMSS_DH_QUANTILE_NAME[WMSS_DH_QUANTILES];
+
+typedef struct {
+    int n;
+    double mean, mean_abs, std, share_negative, strong_mean;
+    double q[WMSS_DH_QUANTILES];
+} wmss_dh_stats;
+
+int wmss_dh_stats_compute(const double *h_weak, const double *h_strong, int n, wmss_dh_stats *s, wmss_error *e);
+
 #endif

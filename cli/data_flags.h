@@ -1,0 +1,23 @@
+// The data options (--max-len, --chat-template, --enable-thinking, --bad-data,
+// --overlong), declared once for every command that reads training data.
+#ifndef WMSS_DATA_FLAGS_H
+#define WMSS_DATA_FLAGS_H
+
+#include "args.h"
+#include "data_setup.h"
+
+typedef struct {
+    const char *max_len;
+    long max_len_min;
+    wmss_data_spec spec;
+} data_flags;
+
+#define DATA_FLAG_COUNT 5
+
+// Writes the option table (DATA_FLAG_COUNT entries) into opts and returns the count.
+// max_len_default: "4096", or "0" for no limit (wmss grads).
+int data_flags_opts(data_flags *df, const char *max_len_default, cli_opt *opts);
+// Parses --max-len into df->spec. Returns 0, or 2 after printing a usage error.
+int data_flags_finish(data_flags *df);
+
+#endif
