@@ -8,6 +8,7 @@
 
 #include "device.h"
 #include "fsutil.h"
+#include "microbatch.h"
 #include "ops.h"
 #include "rng.h"
 #include "train_state.h"
@@ -29,14 +30,6 @@ static void epoch_order(int *order, int n, uint64_t seed, int epoch, int shuffle
         int j = (int)(wmss_rng_next(&r) % (uint64_t)(i + 1));
         int t = order[i]; order[i] = order[j]; order[j] = t;
     }
-}
-
-// Longest first, so that micro-batches hold sequences of similar length.
-static int by_length_desc(const void *a, const void *b, void *ctx) {
-    const wmss_dataset *ds = ctx;
-    int x = *(const int *)a, y = *(const int *)b;
-    int lx = wmss_example_len(ds, x), ly = wmss_example_len(ds, y);
-    return lx != ly ? ly - lx : x - y;
 }
 
 // Rewrites metrics.jsonl keeping only the lines of steps <= step (on resume).
@@ -109,12 +102,13 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
                            .schedule = wmss_schedule_name(o->schedule)};
     for (int k = 0; k < en->K; k++) st.weights[k] = en->br[k].weight;
     wmss_adamw opt[WMSS_LOSS_MAX_BRANCHES] = {0};
-    int *order = malloc(n * sizeof *order), *stepx = malloc(B * sizeof *stepx);
+    int *order = malloc(n * sizeof *order);
+    wmss_mb_plan plan = {0};  // the step's micro-batches
     char metrics_path[4200];
     snprintf(metrics_path, sizeof metrics_path, "%s/metrics.jsonl", o->out_dir);
     FILE *metrics = NULL;
     int rc = 0;
-    if (!order || !stepx) rc = wmss_fail(e, "out of memory");
+    if (!order) rc = wmss_fail(e, "out of memory");
     for (int k = 0; k < en->K && !rc; k++)
         if (en->br[k].trainable) rc = wmss_adamw_create(&opt[k], en->br[k].model->layout.n_floats, e);
     if (!rc && root) rc = wmss_mkdir_p(o->out_dir, e);
@@ -166,12 +160,12 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         }
         const long s_in_epoch = step % steps_per_epoch;
         const int first = (int)(s_in_epoch * B), count = first + B <= n ? B : n - first;
-        memcpy(stepx, order + first, count * sizeof *stepx);
-        qsort_r(stepx, count, sizeof *stepx, by_length_desc, (void *)ds);
+        wmss_mb_plan_free(&plan);
+        if ((rc = wmss_mb_plan_make(&plan, ds, order + first, count, M, 0, e))) break;
         long targets = 0, tokens = 0;
         for (int i = 0; i < count; i++) {
-            targets += ds->n_targets[stepx[i]];
-            tokens += wmss_example_len(ds, stepx[i]);
+            targets += ds->n_targets[plan.order[i]];
+            tokens += wmss_example_len(ds, plan.order[i]);
         }
         const double t0 = now_s();
         wmss_engine_zero_grad(en);
@@ -179,11 +173,9 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         // This rank's share: micro-batches rank, rank + ranks, ... of the step (strided,
         // so that the longest-first order spreads the work evenly).
         int lrc = 0;
-        for (int j = rank; j * M < count && !lrc; j += ranks) {
-            const int m0 = j * M;
-            lrc = wmss_engine_accumulate(en, ds, stepx + m0, count - m0 < M ? count - m0 : M, (float)(1.0 / targets),
-                                         &ls, en->K > 1 ? &own : NULL, NULL, e);
-        }
+        for (int b = rank; b < plan.n_mb && !lrc; b += ranks)
+            lrc = wmss_engine_accumulate(en, ds, plan.order + plan.start[b], wmss_mb_size(&plan, b),
+                                         (float)(1.0 / targets), &ls, en->K > 1 ? &own : NULL, NULL, e);
         // The step's scalars in one all-reduce: failure and stop flags, loss statistics.
         int64_t cnt[6] = {lrc != 0, o->stop && *o->stop, ls.n_tokens, ls.n_correct, own.n_tokens, own.n_correct};
         double sums[4] = {ls.loss_sum, ls.entropy_sum, own.loss_sum, own.entropy_sum};
@@ -290,6 +282,6 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
     if (metrics) fclose(metrics);
     for (int k = 0; k < en->K; k++) wmss_adamw_free(&opt[k]);
     free(order);
-    free(stepx);
+    wmss_mb_plan_free(&plan);
     return rc;
 }

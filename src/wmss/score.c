@@ -4,13 +4,8 @@
 #include <string.h>
 
 #include "engine.h"
+#include "microbatch.h"
 #include "score.h"
-
-static int by_len_desc(const void *a, const void *b, void *ctx) {
-    const wmss_dataset *ds = ctx;
-    int x = *(const int *)a, y = *(const int *)b, lx = wmss_example_len(ds, x), ly = wmss_example_len(ds, y);
-    return lx != ly ? ly - lx : x - y;
-}
 
 int wmss_score(wmss_model *m, const wmss_dataset *ds, int batch_tokens, int loss_chunk, double *ex_entropy,
                wmss_logit_stats *ls, wmss_error *e) {
@@ -20,34 +15,24 @@ int wmss_score(wmss_model *m, const wmss_dataset *ds, int batch_tokens, int loss
 int wmss_score_dist(wmss_model *m, const wmss_dataset *ds, int batch_tokens, int loss_chunk, double *ex_entropy,
                     wmss_logit_stats *ls, const wmss_dist *dist, wmss_error *e) {
     const int rank = wmss_dist_rank(dist), ranks = wmss_dist_size(dist), root = rank == 0;
-    int *order = malloc(ds->n * sizeof *order), *mb = malloc((ds->n + 1) * sizeof *mb);
     double *ent = malloc(ds->n * sizeof *ent), *all = root ? malloc(ds->n * sizeof *all) : NULL;
     wmss_engine en = {0};
     wmss_logit_stats acc = {0};
+    wmss_mb_plan plan = {0};
     int rc = 0, mine = 0;
-    if (!order || !mb || !ent || (root && !all)) rc = wmss_fail(e, "out of memory");
-    // Micro-batches mb[b]..mb[b+1] of the length order: consecutive examples (longest
-    // first) up to batch_tokens tokens. Rank r scores micro-batches r, r + ranks, ...
-    int n_mb = 0, max_seqs = 0;
-    if (!rc) {
-        for (int i = 0; i < ds->n; i++) order[i] = i;
-        qsort_r(order, ds->n, sizeof *order, by_len_desc, (void *)ds);
-        const int longest = wmss_example_len(ds, order[0]);
+    if (!ent || (root && !all)) rc = wmss_fail(e, "out of memory");
+    // Micro-batches of the length order: consecutive examples (longest first) up to
+    // batch_tokens tokens (raised to the longest). Rank r scores micro-batches r, r + ranks, ...
+    if (!rc && !(rc = wmss_mb_plan_make(&plan, ds, NULL, ds->n, 0, batch_tokens, e))) {
+        const int longest = wmss_example_len(ds, plan.order[0]);
         const int cap = batch_tokens > longest ? batch_tokens : longest;
-        mb[0] = 0;
-        for (int i = 0; i < ds->n; n_mb++) {
-            int j = i, tok = 0;
-            while (j < ds->n && (j == i || tok + wmss_example_len(ds, order[j]) <= cap)) tok += wmss_example_len(ds, order[j++]);
-            if (j - i > max_seqs) max_seqs = j - i;
-            mb[n_mb + 1] = i = j;
-        }
         wmss_branch_spec spec = {m, 1.0f, 0};
-        rc = wmss_engine_create(&en, &spec, 1, cap, max_seqs, loss_chunk, e);
+        rc = wmss_engine_create(&en, &spec, 1, cap, plan.max_seqs, loss_chunk, e);
     }
-    for (int b = rank; b < n_mb && !rc; b += ranks) {
-        const int i = mb[b], n = mb[b + 1] - mb[b];
+    for (int b = rank; b < plan.n_mb && !rc; b += ranks) {
+        const int i = plan.start[b], n = wmss_mb_size(&plan, b);
         wmss_loss_stats st = {0};
-        rc = wmss_engine_accumulate(&en, ds, order + i, n, 0.0f, &st, NULL, ent + mine, e);
+        rc = wmss_engine_accumulate(&en, ds, plan.order + i, n, 0.0f, &st, NULL, ent + mine, e);
         if (!rc && ls)
             rc = wmss_logit_stats_accumulate(&en.ws, en.br[0].acts.final_norm, m->w.lm_head, m->cfg.final_softcap, en.targets, en.start[n],
                                              &acc, e);
@@ -66,11 +51,10 @@ int wmss_score_dist(wmss_model *m, const wmss_dataset *ds, int batch_tokens, int
     // all: rank 0's micro-batches, then rank 1's, ...: back to example order.
     if (!rc && ex_entropy && root)
         for (int r = 0, pos = 0; r < ranks; r++)
-            for (int b = r; b < n_mb; b += ranks)
-                for (int i = mb[b]; i < mb[b + 1]; i++) ex_entropy[order[i]] = all[pos++];
+            for (int b = r; b < plan.n_mb; b += ranks)
+                for (int i = plan.start[b]; i < plan.start[b + 1]; i++) ex_entropy[plan.order[i]] = all[pos++];
     wmss_engine_free(&en);
-    free(order);
-    free(mb);
+    wmss_mb_plan_free(&plan);
     free(ent);
     free(all);
     return rc;
