@@ -81,7 +81,9 @@ uint64_t wmss_noise_step_seed(uint64_t run_seed, long step, int micro_batch) {
     return mix64(mix64(mix64(run_seed ^ 0x4E454654554E45ull) + (uint64_t)step) + (uint64_t)micro_batch);
 }
 
-uint64_t wmss_noise_branch_seed(uint64_t step_seed, int branch) { return mix64(step_seed + 0x9E3779B97F4A7C15ull * (uint64_t)(branch + 1)); }
+uint64_t wmss_noise_branch_seed(uint64_t step_seed, int branch) {
+    return mix64(step_seed + 0x9E3779B97F4A7C15ull * (uint64_t)(branch + 1));
+}
 
 void wmss_engine_zero_grad(wmss_engine *en) {
     for (int k = 0; k < en->K; k++)
