@@ -46,6 +46,11 @@ typedef struct {
     const char *command;        // "sft" / "joint": recorded in the state
     volatile sig_atomic_t *stop;  // set by a signal handler: checkpoint and stop
     const wmss_dist *dist;      // the ranks sharing each step; NULL: this process alone
+    double neftune_alpha;       // NEFTune: > 0 adds uniform noise of scale alpha / sqrt(L * d) to
+                                // the input embeddings of every trainable branch in training
+                                // (L the sequence's length, d the hidden size), seeded per
+                                // optimizer step, micro-batch and branch (engine.h); never in
+                                // scoring or evaluation. 0: off (bit-identical to no NEFTune)
 } wmss_train_opts;
 
 typedef struct {
