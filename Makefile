@@ -20,7 +20,7 @@ endif
 BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
 CPPFLAGS += -Isrc -I/usr/include/x86_64-linux-gnu/openblas-openmp -D_GNU_SOURCE
 CFLAGS   += -std=c17 $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter -fopenmp $(SANFLAGS)
-LDLIBS   += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm
+LDLIBS   += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lcjson -lpcre2-8 -lutf8proc -lz -lm
 LDFLAGS  += -fopenmp $(SANFLAGS)
 
 ifeq ($(SAN),1)
@@ -63,6 +63,9 @@ $(BUILD)/tests/%: tests/c/%.c tests/c/check.h $(BUILD)/libwmss.a
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# The code benchmarks' harness is embedded with .incbin (the compiler does not track it).
+$(BUILD)/src/eval/code_harness.o $(BUILD)/pic/src/eval/code_harness.o: src/eval/code_harness.py
 
 # The shared library: the same sources compiled position-independent in their own
 # object folder (the static library and the binary keep the non-PIC objects).

@@ -48,4 +48,17 @@ void wmss_eval_result_free(wmss_eval_result *r);
 // The unbiased pass@k of one item with c correct of n samples: 1 - C(n-c, k) / C(n, k).
 double wmss_pass_at_k(int n, int c, int k);
 
+// The scores of many samples per item, as `wmss eval --samples n` and `wmss grade` report
+// them: accuracy = mean@n = the mean over items of n_correct[i] / n_samples[i], and
+// pass_at_k[k-1] = the mean over items of wmss_pass_at_k(n_samples[i], n_correct[i], k)
+// for every k <= kmax = the fewest samples of any item (pass@k needs k samples of each).
+typedef struct {
+    int n_items, kmax;
+    double accuracy;
+    double *pass_at_k;  // (kmax), malloc'd
+} wmss_sample_scores;
+
+int wmss_score_samples(int n_items, const int *n_samples, const int *n_correct, wmss_sample_scores *s, wmss_error *e);
+void wmss_sample_scores_free(wmss_sample_scores *s);
+
 #endif
