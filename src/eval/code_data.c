@@ -113,19 +113,87 @@ static int alloc_arrays(wmss_code_bench *b, int cap) {
     return b->n_base && b->atol ? 0 : -1;
 }
 
-// A JSON array given as a JSON string field (EvalPlus stores inputs that way) or as an array.
-static cJSON *array_field(const cJSON *o, const char *k) {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    if (cJSON_IsArray(v)) return cJSON_Duplicate(v, 1);
-    if (cJSON_IsString(v)) {
-        cJSON *a = cJSON_Parse(v->valuestring);
-        if (cJSON_IsArray(a)) return a;
-        cJSON_Delete(a);
+// The raw text of the value of top-level key `key` in the JSON object text s[0..n)
+// (numbers must keep their digits: cJSON would turn 2**63-1 into a double). Returns 1
+// with *start / *len set, 0 when absent.
+static int raw_value(const char *s, size_t n, const char *key, const char **start, size_t *len) {
+    size_t kl = strlen(key);
+    int depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t j = i + 1;
+            while (j < n && s[j] != '"') j += s[j] == '\\' ? 2 : 1;
+            if (j >= n) return 0;
+            int is_key = depth == 1 && j - i - 1 == kl && !memcmp(s + i + 1, key, kl);
+            i = j;
+            if (!is_key) continue;
+            size_t k = j + 1;
+            while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r')) k++;
+            if (k >= n || s[k] != ':') continue;
+            k++;
+            while (k < n && (s[k] == ' ' || s[k] == '\t' || s[k] == '\n' || s[k] == '\r')) k++;
+            size_t v = k;
+            int d = 0;
+            for (; k < n; k++) {
+                if (s[k] == '"') {
+                    k++;
+                    while (k < n && s[k] != '"') k += s[k] == '\\' ? 2 : 1;
+                } else if (s[k] == '[' || s[k] == '{') d++;
+                else if (s[k] == ']' || s[k] == '}') {
+                    if (d == 0) break;
+                    d--;
+                } else if (s[k] == ',' && d == 0) break;
+            }
+            *start = s + v;
+            *len = k - v;
+            while (*len && (s[v + *len - 1] == ' ' || s[v + *len - 1] == '\n' || s[v + *len - 1] == '\r')) (*len)--;
+            return 1;
+        }
+        if (c == '{' || c == '[') depth++;
+        else if (c == '}' || c == ']') depth--;
     }
-    return NULL;
+    return 0;
 }
 
-static int add_humaneval(wmss_code_bench *b, const cJSON *o, const char *where, wmss_error *e) {
+// Base and plus inputs as one JSON array text, their digits as stored. EvalPlus's file
+// has them as arrays; a JSON string holding an array is accepted too.
+static char *join_inputs(const cJSON *o, const char *raw, size_t rawn, int *n_base) {
+    const cJSON *bv = cJSON_GetObjectItemCaseSensitive(o, "base_input"), *pv = cJSON_GetObjectItemCaseSensitive(o, "plus_input");
+    const char *bs, *ps;
+    size_t bl, pl;
+    if (cJSON_IsString(bv) && cJSON_IsString(pv)) {
+        bs = bv->valuestring;
+        bl = strlen(bs);
+        ps = pv->valuestring;
+        pl = strlen(ps);
+    } else if (cJSON_IsArray(bv) && cJSON_IsArray(pv)) {
+        if (!raw_value(raw, rawn, "base_input", &bs, &bl) || !raw_value(raw, rawn, "plus_input", &ps, &pl)) return NULL;
+    } else return NULL;
+    cJSON *bp = cJSON_ParseWithLength(bs, bl), *pp = cJSON_ParseWithLength(ps, pl);
+    int ok = cJSON_IsArray(bp) && cJSON_IsArray(pp);
+    *n_base = ok ? cJSON_GetArraySize(bp) : 0;
+    int np = ok ? cJSON_GetArraySize(pp) : 0;
+    cJSON_Delete(bp);
+    cJSON_Delete(pp);
+    if (!ok) return NULL;
+    // "[" base items "," plus items "]"
+    while (bl && bs[bl - 1] != ']') bl--;
+    while (pl && ps[0] != '[') ps++, pl--;
+    char *out = malloc(bl + pl + 4);
+    if (!out) return NULL;
+    size_t k = 0;
+    memcpy(out, bs, bl - 1);  // without the closing bracket
+    k = bl - 1;
+    if (*n_base && np) out[k++] = ',';
+    memcpy(out + k, ps + 1, pl - 1);  // without the opening bracket
+    k += pl - 1;
+    out[k] = '\0';
+    return out;
+}
+
+static int add_humaneval(wmss_code_bench *b, const cJSON *o, const char *raw, size_t rawn, const char *where,
+                         wmss_error *e) {
     const char *tid = str_field(o, "task_id"), *prompt = str_field(o, "prompt"), *ep = str_field(o, "entry_point");
     const char *sol = str_field(o, "canonical_solution"), *test = str_field(o, "test");
     if (!tid || !prompt || !ep || !sol || !test)
@@ -141,19 +209,12 @@ static int add_humaneval(wmss_code_bench *b, const cJSON *o, const char *where, 
     if (!b->task_id[i] || !b->prompt[i] || !b->question[i] || !b->entry_point[i] || !b->canonical[i] || !b->test[i])
         return wmss_fail(e, "out of memory");
     if (b->kind != WMSS_CODE_HUMANEVALPLUS) return 0;
-    cJSON *base = array_field(o, "base_input"), *plus = array_field(o, "plus_input");
     const cJSON *atol = cJSON_GetObjectItemCaseSensitive(o, "atol");
-    int rc = 0;
-    if (!base || !plus) rc = wmss_fail(e, "%s: base_input and plus_input must be JSON arrays", where);
-    else if (cJSON_IsString(atol)) b->atol[i] = strtod(atol->valuestring, NULL);
+    if (cJSON_IsString(atol)) b->atol[i] = strtod(atol->valuestring, NULL);
     else if (cJSON_IsNumber(atol)) b->atol[i] = atol->valuedouble;
-    if (!rc) {
-        b->n_base[i] = cJSON_GetArraySize(base);
-        while (plus->child) cJSON_AddItemToArray(base, cJSON_DetachItemViaPointer(plus, plus->child));
-        if (!(b->inputs_json[i] = cJSON_PrintUnformatted(base))) rc = wmss_fail(e, "out of memory");
-    }
-    cJSON_Delete(base);
-    cJSON_Delete(plus);
+    if (!(b->inputs_json[i] = join_inputs(o, raw, rawn, &b->n_base[i])))
+        return wmss_fail(e, "%s: base_input and plus_input must be JSON arrays", where);
+    int rc = 0;
     return rc;
 }
 
@@ -243,7 +304,7 @@ int wmss_code_bench_load(const char *name, const char *path, wmss_code_bench *b,
         cJSON *o = cJSON_ParseWithLength(s, (size_t)(stop - s));
         if (!cJSON_IsObject(o)) rc = wmss_fail(e, "%s: not a JSON object", where);
         else if (b->kind == WMSS_CODE_MBPP) rc = add_mbpp(b, o, where, e) < 0 ? -1 : 0;
-        else rc = add_humaneval(b, o, where, e);
+        else rc = add_humaneval(b, o, s, (size_t)(stop - s), where, e);
         cJSON_Delete(o);
     }
     free(buf);

@@ -62,6 +62,8 @@ def reason_of(exc):
         return "output limit", "printed more than 1 MiB"
     if isinstance(exc, MemoryError):
         return "memory", "MemoryError"
+    if isinstance(exc, OSError) and exc.errno == 27:  # EFBIG: RLIMIT_FSIZE
+        return "file size", str(exc)[:300]
     if isinstance(exc, AssertionError):
         return "assertion", str(exc)[:300]
     return "exception", (type(exc).__name__ + ": " + str(exc))[:300]
