@@ -1,4 +1,4 @@
-// The paper's evaluation protocol on a math benchmark, as one call: chat template with
+// The paper's evaluation protocol on a math benchmark (or a code benchmark: below), as one call: chat template with
 // a system prompt asking for step-by-step reasoning and a final \boxed{} answer (or
 // plain text for base models), greedy by default, the paper's token budgets; grades
 // every sample and writes the report (accuracy = mean@n, the unbiased pass@k for every
@@ -31,6 +31,12 @@ typedef struct {
     const char *chat_template;  // NULL / "auto" or a family name
     int enable_thinking;        // Qwen3: -1 unset, 0, 1
     FILE *log;                  // progress and the closing line; NULL: quiet
+    // Code benchmarks (humaneval, humanevalplus, mbpp; code.h): EvalPlus's prompts (chat:
+    // its instruction, the answer started with its response prefix and "```python";
+    // no_chat: the function signature and docstring, completed), max_new_tokens 768 by
+    // default, the programs graded in the sandbox.
+    int jobs;                   // programs graded in parallel (0: the core count)
+    double code_timeout;        // wall-clock seconds per program (0: 20; 60 for humanevalplus)
 } wmss_eval_opts;
 
 void wmss_eval_opts_default(wmss_eval_opts *o);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "code_eval.h"
 #include "fsutil.h"
 #include "gen_setup.h"
 #include "grade.h"
@@ -160,6 +161,7 @@ static int write_report(const eval_run *x, const char *model_dir, const wmss_gen
 
 int wmss_evaluate(const char *model_dir, const wmss_eval_opts *o, wmss_eval_result *r, wmss_error *e) {
     memset(r, 0, sizeof *r);
+    if (o->bench && wmss_code_bench_known(o->bench)) return wmss_evaluate_code(model_dir, o, r, e);
     wmss_model m = {0};
     wmss_gen_setup g = {0};
     wmss_bench b = {0};
