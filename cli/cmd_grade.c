@@ -9,7 +9,7 @@
 #include "grade_file.h"
 
 int cmd_grade(int argc, char **argv) {
-    const char *jobs_s = "0", *timeout_s = NULL, *mem_s = "4096", *mode_s = "auto", *factor_s = "4", *floor_s = "1";
+    const char *jobs_s = "0", *timeout_s = NULL, *mem_s = "4096", *fsize_s = "64", *mode_s = "auto", *factor_s = "4", *floor_s = "1";
     int done;
     wmss_grade_file_opts o;
     wmss_grade_file_opts_default(&o);
@@ -24,6 +24,7 @@ int cmd_grade(int argc, char **argv) {
         {"--jobs", "N", "code: programs run in parallel (default: the core count)", &jobs_s, NULL},
         {"--timeout", "S", "code: wall-clock seconds per program (default 20; 60 for humanevalplus)", &timeout_s, NULL},
         {"--memory-mb", "MB", "code: address-space limit per program (default 4096)", &mem_s, NULL},
+        {"--file-size-mb", "MB", "code: the largest file a program may write (default 64)", &fsize_s, NULL},
         {"--mode", "M", "code: how \"output\" becomes a program: auto, completion, chat, solution (default auto)", &mode_s, NULL},
         {"--time-factor", "F", "humanevalplus: per-input limit = max(floor, F x canonical time) (default 4)", &factor_s, NULL},
         {"--time-floor", "S", "humanevalplus: the floor of that limit in seconds (default 1)", &floor_s, NULL},
@@ -35,9 +36,10 @@ int cmd_grade(int argc, char **argv) {
         fprintf(stderr, "wmss grade: --bench, --pred and --out are required\n");
         return 2;
     }
-    long jobs, mem;
+    long jobs, mem, fsize;
     double timeout = 0;
     if (cli_int("--jobs", jobs_s, 0, 4096, &jobs) || cli_int("--memory-mb", mem_s, 64, 1 << 22, &mem) ||
+        cli_int("--file-size-mb", fsize_s, 1, 1 << 22, &fsize) ||
         (timeout_s && cli_double("--timeout", timeout_s, &timeout)) ||
         cli_double("--time-factor", factor_s, &o.code.time_factor) || cli_double("--time-floor", floor_s, &o.code.time_floor))
         return 2;
@@ -53,6 +55,7 @@ int cmd_grade(int argc, char **argv) {
     o.code.limits.jobs = (int)jobs;
     o.code.limits.timeout_s = timeout;
     o.code.limits.mem_bytes = (size_t)mem << 20;
+    o.code.limits.fsize_bytes = (size_t)fsize << 20;
     o.log = stderr;
     wmss_error e = {{0}};
     wmss_grade_file_result r;
