@@ -12,7 +12,7 @@
 #            for floats, within atol (1e-6 when atol is 0) as EvalPlus does.
 # With "sanitize": the code is reduced to the entry point and what it needs (imports,
 # the top-level functions, classes and assignments it reaches), as EvalPlus's sanitizer.
-import ast, copy, json, math, os, signal, sys, time
+import ast, copy, json, linecache, math, os, signal, sys, time, traceback
 
 _res_fd = os.dup(3)
 os.close(3)
@@ -65,8 +65,18 @@ def reason_of(exc):
     if isinstance(exc, OSError) and exc.errno == 27:  # EFBIG: RLIMIT_FSIZE
         return "file size", str(exc)[:300]
     if isinstance(exc, AssertionError):
-        return "assertion", str(exc)[:300]
+        msg = str(exc)
+        if not msg:  # the failing assert's source line
+            tb = traceback.extract_tb(exc.__traceback__)
+            if tb and tb[-1].line:
+                msg = "%s:%d: %s" % (tb[-1].filename, tb[-1].lineno, tb[-1].line)
+        return "assertion", msg[:300]
     return "exception", (type(exc).__name__ + ": " + str(exc))[:300]
+
+
+def compile_src(src, name):  # with its source in linecache, for tracebacks
+    linecache.cache[name] = (len(src), None, src.splitlines(True), name)
+    return compile(src, name, "exec")
 
 
 def on_alarm(sig, frame):
@@ -164,9 +174,9 @@ def matches(job, inp, out, exp):
 
 def run_candidate(job, code):
     g = {"__name__": "__wmss_candidate__", "__builtins__": __builtins__}
-    exec(compile(code, "solution.py", "exec"), g)
+    exec(compile_src(code, "solution.py"), g)
     if job.get("setup"):  # MBPP's test_setup_code may use the solution's classes (task 367)
-        exec(compile(job["setup"], "setup.py", "exec"), g)
+        exec(compile_src(job["setup"], "setup.py"), g)
     return g
 
 
@@ -222,7 +232,7 @@ def main():
     if mode == "check":
         result["n_tests"] = 1
         try:
-            exec(compile(job["test"], "test.py", "exec"), g)
+            exec(compile_src(job["test"], "test.py"), g)
             g["check"](g[job["entry_point"]])
             result.update(passed=True, base_passed=True, n_passed=1)
         except BaseException as exc:
@@ -234,7 +244,7 @@ def main():
         ok = 0
         try:
             for k, t in enumerate(tests):
-                exec(compile(t, "test_%d.py" % k, "exec"), g)
+                exec(compile_src(t, "test_%d.py" % k), g)
                 ok += 1
             result.update(passed=True, base_passed=True)
         except BaseException as exc:

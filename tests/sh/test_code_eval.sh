@@ -169,6 +169,26 @@ after=$(ps -u 65534 --no-headers | wc -l)
     || bad "a file outside the sandbox changed"
 ls -d "${TMPDIR:-/tmp}"/wmss-sandbox-* 2>/dev/null && bad "sandbox folders left behind" || ok "sandbox folders removed"
 
+# ---- chat-style answers: the code block, reduced to the entry point and what it needs ----
+$PY - "$T" <<'EOF2'
+import json, sys
+ans = ("Sure! Here is the solution:\n```python\nfrom typing import List\nimport math\n\nEPS = 0.0\n\n"
+       "def _gap(a, b):\n    return abs(a - b) + EPS\n\n"
+       "def has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
+       "    s = sorted(numbers)\n    return any(_gap(x, y) < threshold for x, y in zip(s, s[1:]))\n\n"
+       "print(has_close_elements([1.0, 2.0], 0.5))\nassert False, 'top-level junk'\nwhile True: pass\n```\n"
+       "This works because ...\n```\nshort\n```\n")
+rows = [{"index": 0, "output": ans},
+        {"index": 0, "output": "    return False\n\ndef unrelated(): pass\n"},  # completion style: cut at \ndef, appended
+        {"index": 0, "output": "```python\ndef has_close_elements(numbers, threshold):\n    return False\n```"}]
+open(sys.argv[1] + "/chat.jsonl", "w").write("".join(json.dumps(r) + "\n" for r in rows))
+EOF2
+if grade chat humaneval "$T/chat.jsonl" "${LIMITS[@]}"; then
+    got=$(field chat '[(s["correct"], s["reason"]) for s in r["items"][0]["samples"]]')
+    [ "$got" = "[(True, ''), (False, 'assertion'), (False, 'assertion')]" ] && ok "chat answers sanitized, completions appended: $got" \
+        || bad "extraction: $got"
+fi
+
 # ---- the fallback without namespaces (WMSS_SANDBOX=rlimits): limits, group kill, uid drop ----
 head -3 "$T/he_canon.jsonl" > "$T/fallback.jsonl"
 printf '%s\n' '{"index": 0, "solution": "def has_close_elements(n, t):\n    while True: pass\n"}' >> "$T/fallback.jsonl"
