@@ -29,8 +29,8 @@ static const command COMMANDS[] = {
     {"stats", cmd_stats, "logit statistics (paper Tables 6-7) and the dH distribution"},
     {"run", cmd_run, "Algorithm 1: SFT, then rounds of entropy, select and joint training"},
     {"generate", cmd_generate, "generate text with a KV cache (greedy or sampled, batched)"},
-    {"eval", cmd_eval, "evaluate on a math benchmark: generation, grading, accuracy and pass@k"},
-    {"grade", cmd_grade, "grade predictions (JSONL) against a math benchmark: accuracy and per-item report"},
+    {"eval", cmd_eval, "evaluate on a math or code benchmark: generation, grading, accuracy and pass@k"},
+    {"grade", cmd_grade, "grade predictions (JSONL, n samples per item) against a math or code benchmark: mean@n, pass@k"},
     {"bench", cmd_bench, "throughput of forward, SFT and WD-JT steps at three model sizes, vs sgemm peak and PyTorch"},
     {"demo", cmd_demo, "the built-in experiment: synthetic task, tokenizer, base model, SFT vs WMSS, report"},
 };
