@@ -110,9 +110,10 @@ for b in he:humaneval hep:humanevalplus mbpp:mbpp; do
 done
 
 # ---- hostile programs (HumanEval/0, one sample each) ----
-$PY - "$T" "$WMSS_ROOT" <<'EOF'
+echo "the caller's file" > "$T/victim.txt"
+$PY - "$T" <<'EOF'
 import json, sys
-t, root = sys.argv[1], sys.argv[2]
+t = sys.argv[1]
 head = "import os, sys, socket, signal\ndef has_close_elements(numbers, threshold):\n"
 bodies = {
     "infinite loop": "    while True: pass\n",
@@ -121,7 +122,7 @@ bodies = {
     "10 GB file": "    with open('big', 'wb') as f:\n        for i in range(10 * 1024): f.write(b'x' * 2**20)\n",
     "network": "    s = socket.socket(); s.settimeout(3); s.connect(('127.0.0.1', 9)); return True\n",
     "read outside": "    return len(open('/etc/shadow').read()) > 0\n",
-    "write outside": "    open(%r, 'a').write('pwned')\n    return True\n" % (root + "/README.md"),
+    "write outside": "    open(%r, 'a').write('pwned')\n    return True\n" % (t + "/victim.txt"),
     "write /tmp": "    open('/tmp/wmss-escape', 'w').write('x')\n    return True\n",
     "kill parent": "    os.kill(os.getppid(), signal.SIGKILL)\n    return None\n",
     "kill everyone": "    os.kill(-1, signal.SIGKILL)\n    return None\n",
@@ -134,7 +135,6 @@ with open(t + "/hostile.jsonl", "w") as f, open(t + "/hostile.names", "w") as g:
         f.write(json.dumps({"index": 0, "sample": s, "solution": head + body}) + "\n")
         g.write(name + "\n")
 EOF
-readme_sum=$(md5sum "$WMSS_ROOT/README.md")
 before=$(ps -u 65534 --no-headers | wc -l)
 if grade hostile humaneval "$T/hostile.jsonl" --timeout 5 --memory-mb 1024 --file-size-mb 10 --jobs 2; then
     $PY - "$T" <<'EOF' || fails=$((fails + 1))
@@ -165,7 +165,7 @@ fi
 sleep 1
 after=$(ps -u 65534 --no-headers | wc -l)
 [ "$after" -le "$before" ] && ok "no sandbox process left ($after of uid 65534)" || bad "processes of uid 65534 left: $after (before $before)"
-[ "$(md5sum "$WMSS_ROOT/README.md")" = "$readme_sum" ] && [ ! -e /tmp/wmss-escape ] && ok "no file outside the sandbox changed" \
+[ "$(cat "$T/victim.txt")" = "the caller's file" ] && [ ! -e /tmp/wmss-escape ] && ok "no file outside the sandbox changed" \
     || bad "a file outside the sandbox changed"
 ls -d "${TMPDIR:-/tmp}"/wmss-sandbox-* 2>/dev/null && bad "sandbox folders left behind" || ok "sandbox folders removed"
 
