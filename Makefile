@@ -21,7 +21,7 @@ endif
 BLAS_DIR := /usr/lib/x86_64-linux-gnu/openblas-openmp
 CPPFLAGS += -Isrc -I/usr/include/x86_64-linux-gnu/openblas-openmp -D_GNU_SOURCE
 CFLAGS   += -std=c17 $(OPT) -g -Wall -Wextra -Wshadow -Wno-unused-parameter -fopenmp $(SANFLAGS)
-LDLIBS   += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lcjson -lpcre2-8 -lutf8proc -lm
+LDLIBS   += -L$(BLAS_DIR) -Wl,-rpath,$(BLAS_DIR) -lopenblas -lcjson -lpcre2-8 -lutf8proc -lz -lm
 LDFLAGS  += -fopenmp $(SANFLAGS)
 
 ifeq ($(SAN),1)
@@ -88,6 +88,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The code benchmarks' harness is embedded with .incbin (the compiler does not track it).
+$(BUILD)/src/eval/code_harness.o $(BUILD)/pic/src/eval/code_harness.o: src/eval/code_harness.py
+
 # The shared library: the same sources compiled position-independent in their own
 # object folder (the static library and the binary keep the non-PIC objects).
 PIC_OBJ := $(LIB_SRC:%.c=$(BUILD)/pic/%.o)
@@ -100,7 +103,8 @@ $(BUILD)/libwmss.so: $(PIC_OBJ)
 # The public header: generated from these module headers and the src/ headers they
 # include (scripts/gen_wmss_h.sh); every other header is internal.
 PUBLIC_HEADERS := device.h model.h tokenizer.h chat.h dataset.h data_setup.h microbatch.h trainer.h train_setup.h score.h \
-                  select.h entropy_file.h wdds.h algorithm.h generate.h gen_setup.h grade.h evaluate.h
+                  select.h entropy_file.h wdds.h algorithm.h generate.h gen_setup.h grade.h evaluate.h \
+                  sandbox.h code.h grade_file.h
 $(BUILD)/include/wmss.h: scripts/gen_wmss_h.sh $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	bash scripts/gen_wmss_h.sh $(PUBLIC_HEADERS) > $@.tmp && mv $@.tmp $@

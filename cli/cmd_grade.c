@@ -1,155 +1,71 @@
-// wmss grade: grades predictions made by any engine against a math benchmark.
-// PRED.jsonl holds one {"index": i, "output": "..."} per line (i indexes the benchmark
-// file); REPORT.json receives accuracy, n and one item per prediction (written atomically).
-#include <cjson/cJSON.h>
-#include <math.h>
+// wmss grade: grades predictions made by any engine against a math or code benchmark
+// (grade_file.h): one {"index": i, "output": "..."} per line, several lines per index for
+// n samples; REPORT.json receives accuracy (mean@n), pass@k, per-item and per-sample results.
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 #include "commands.h"
-#include "fsutil.h"
-#include "grade.h"
-
-typedef struct {
-    int index;
-    int line;
-    wmss_grade_result r;
-} graded;
-
-static int by_index(const void *a, const void *b) {
-    const graded *x = a, *y = b;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-// Reads and grades every prediction; *out (n_out) in file order.
-static int grade_predictions(const wmss_bench *b, const char *pred, graded **out, int *n_out, wmss_error *e) {
-    char *text;
-    size_t len;
-    *out = NULL;
-    *n_out = 0;
-    if (wmss_read_file(pred, &text, &len, e)) return -1;
-    int *seen_line = calloc((size_t)b->n, sizeof *seen_line);  // line of each index's prediction, 0 = none
-    graded *g = NULL;
-    int n = 0, cap = 0, line = 0, rc = 0;
-    if (!seen_line) rc = wmss_fail(e, "out of memory");
-    for (const char *p = text; !rc && p < text + len;) {
-        const char *nl = memchr(p, '\n', (size_t)(text + len - p)), *stop = nl ? nl : text + len;
-        line++;
-        const char *s = p;
-        p = nl ? nl + 1 : text + len;
-        while (s < stop && (*s == ' ' || *s == '\t' || *s == '\r')) s++;
-        if (s == stop) continue;
-        cJSON *j = cJSON_ParseWithLength(s, (size_t)(stop - s));
-        const cJSON *idx = cJSON_GetObjectItemCaseSensitive(j, "index");
-        const cJSON *output = cJSON_GetObjectItemCaseSensitive(j, "output");
-        if (!j)
-            rc = wmss_fail(e, "%s:%d: invalid JSON (expected {\"index\": i, \"output\": \"...\"})", pred, line);
-        else if (!cJSON_IsObject(j))
-            rc = wmss_fail(e, "%s:%d: not a JSON object (expected {\"index\": i, \"output\": \"...\"})", pred, line);
-        else if (!cJSON_IsNumber(idx) || floor(idx->valuedouble) != idx->valuedouble)
-            rc = wmss_fail(e, "%s:%d: \"index\" is missing or not an integer", pred, line);
-        else if (idx->valuedouble < 0 || idx->valuedouble >= b->n)
-            rc = wmss_fail(e, "%s:%d: index %.0f is out of range: %s has %d items (0..%d)", pred, line, idx->valuedouble,
-                           b->path, b->n, b->n - 1);
-        else if (!cJSON_IsString(output))
-            rc = wmss_fail(e, "%s:%d: \"output\" is missing or not a string", pred, line);
-        else if (seen_line[(int)idx->valuedouble])
-            rc = wmss_fail(e, "%s:%d: index %d appears twice (first on line %d)", pred, line, (int)idx->valuedouble,
-                           seen_line[(int)idx->valuedouble]);
-        if (!rc && n == cap) {
-            cap = cap ? 2 * cap : 256;
-            graded *ng = realloc(g, (size_t)cap * sizeof *ng);
-            if (!ng) rc = wmss_fail(e, "out of memory");
-            else g = ng;
-        }
-        if (!rc) {
-            int i = (int)idx->valuedouble;
-            seen_line[i] = line;
-            g[n].index = i;
-            g[n].line = line;
-            if (wmss_grade_bench_item(b, i, output->valuestring, &g[n].r, e)) rc = wmss_error_prefix(e, "%s:%d", pred, line);
-            else n++;
-        }
-        cJSON_Delete(j);
-    }
-    if (!rc && n == 0) rc = wmss_fail(e, "%s: no predictions", pred);
-    free(seen_line);
-    free(text);
-    if (rc) {
-        free(g);
-        return -1;
-    }
-    *out = g;
-    *n_out = n;
-    return 0;
-}
+#include "grade_file.h"
 
 int cmd_grade(int argc, char **argv) {
-    const char *bench = NULL, *pred = NULL, *data = NULL, *out = NULL;
+    const char *jobs_s = "0", *timeout_s = NULL, *mem_s = "4096", *fsize_s = "64", *mode_s = "auto", *factor_s = "4", *floor_s = "1";
     int done;
+    wmss_grade_file_opts o;
+    wmss_grade_file_opts_default(&o);
     const cli_opt opts[] = {
-        {"--bench", "NAME", "gsm8k, math500, svamp, mawps, aqua, aime2025 or amc23 (required)", &bench, NULL},
-        {"--pred", "FILE", "predictions, one {\"index\": i, \"output\": \"...\"} per line (required)", &pred, NULL},
+        {"--bench", "NAME", "gsm8k, math500, svamp, mawps, aqua, aime2025, amc23, humaneval, humanevalplus or mbpp (required)",
+         &o.bench, NULL},
+        {"--pred", "FILE", "predictions, one {\"index\": i, \"output\": \"...\"[, \"sample\": s]} per line (required)", &o.pred,
+         NULL},
         {"--data", "PATH", "the benchmark file, or a folder holding it (default: $WMSS_BENCHMARKS, else "
-                           "shared/benchmarks found above the executable or the current folder)", &data, NULL},
-        {"--out", "FILE", "the report (JSON): accuracy, n, items (required)", &out, NULL},
+                           "shared/benchmarks found above the executable or the current folder)", &o.data, NULL},
+        {"--out", "FILE", "the report (JSON): accuracy, pass_at_k, n, items (required)", &o.out, NULL},
+        {"--jobs", "N", "code: programs run in parallel (default: the core count)", &jobs_s, NULL},
+        {"--timeout", "S", "code: wall-clock seconds per program (default 20; 60 for humanevalplus)", &timeout_s, NULL},
+        {"--memory-mb", "MB", "code: address-space limit per program (default 4096)", &mem_s, NULL},
+        {"--file-size-mb", "MB", "code: the largest file a program may write (default 64)", &fsize_s, NULL},
+        {"--mode", "M", "code: how \"output\" becomes a program: auto, completion, chat, solution (default auto)", &mode_s, NULL},
+        {"--time-factor", "F", "humanevalplus: per-input limit = max(floor, F x canonical time) (default 4)", &factor_s, NULL},
+        {"--time-floor", "S", "humanevalplus: the floor of that limit in seconds (default 1)", &floor_s, NULL},
     };
-    int rc = cli_parse("grade", "--bench NAME --pred PRED.jsonl --out REPORT.json [--data PATH]", argc, argv, opts,
-                       sizeof opts / sizeof opts[0], &done);
+    int rc = cli_parse("grade", "--bench NAME --pred PRED.jsonl --out REPORT.json [--data PATH] [options]", argc, argv,
+                       opts, sizeof opts / sizeof opts[0], &done);
     if (done) return rc;
-    if (!bench || !pred || !out) {
+    if (!o.bench || !o.pred || !o.out) {
         fprintf(stderr, "wmss grade: --bench, --pred and --out are required\n");
         return 2;
     }
+    long jobs, mem, fsize;
+    double timeout = 0;
+    if (cli_int("--jobs", jobs_s, 0, 4096, &jobs) || cli_int("--memory-mb", mem_s, 64, 1 << 22, &mem) ||
+        cli_int("--file-size-mb", fsize_s, 1, 1 << 22, &fsize) ||
+        (timeout_s && cli_double("--timeout", timeout_s, &timeout)) ||
+        cli_double("--time-factor", factor_s, &o.code.time_factor) || cli_double("--time-floor", floor_s, &o.code.time_floor))
+        return 2;
+    const char *modes[] = {"auto", "completion", "chat", "solution"};
+    int m = -1;
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(mode_s, modes[k])) m = k;
+    if (m < 0 || timeout < 0 || o.code.time_factor <= 0 || o.code.time_floor < 0) {
+        fprintf(stderr, "wmss grade: need --mode auto|completion|chat|solution, --timeout >= 0, --time-factor > 0\n");
+        return 2;
+    }
+    o.mode = (wmss_code_mode)m;
+    o.code.limits.jobs = (int)jobs;
+    o.code.limits.timeout_s = timeout;
+    o.code.limits.mem_bytes = (size_t)mem << 20;
+    o.code.limits.fsize_bytes = (size_t)fsize << 20;
+    o.log = stderr;
     wmss_error e = {{0}};
-    wmss_bench b = {0};
-    graded *g = NULL;
-    int n = 0;
-    char *report_text = NULL;
-    rc = 1;
-    if (wmss_bench_load(bench, data, &b, &e) || grade_predictions(&b, pred, &g, &n, &e)) goto end;
-    qsort(g, (size_t)n, sizeof *g, by_index);
-    int correct = 0, found = 0;
-    cJSON *report = cJSON_CreateObject(), *items = cJSON_CreateArray();
-    for (int k = 0; k < n; k++) {
-        cJSON *it = cJSON_CreateObject();
-        cJSON_AddNumberToObject(it, "index", g[k].index);
-        cJSON_AddStringToObject(it, "extracted", g[k].r.extracted);
-        cJSON_AddStringToObject(it, "gold", b.gold[g[k].index]);
-        cJSON_AddBoolToObject(it, "correct", g[k].r.correct);
-        cJSON_AddStringToObject(it, "method", g[k].r.method);
-        cJSON_AddItemToArray(items, it);
-        correct += g[k].r.correct;
-        found += g[k].r.found;
+    wmss_grade_file_result r;
+    if (wmss_grade_file(&o, &r, &e)) {
+        fprintf(stderr, "wmss grade: %s\n", e.msg);
+        return 1;
     }
-    cJSON_AddStringToObject(report, "bench", b.info->name);
-    cJSON_AddStringToObject(report, "data", b.path);
-    cJSON_AddStringToObject(report, "checker", wmss_bench_kind_name(b.info->kind));
-    cJSON_AddNumberToObject(report, "accuracy", (double)correct / n);
-    cJSON_AddNumberToObject(report, "n", n);
-    cJSON_AddNumberToObject(report, "correct", correct);
-    cJSON_AddNumberToObject(report, "extracted", found);
-    cJSON_AddNumberToObject(report, "bench_items", b.n);
-    cJSON_AddItemToObject(report, "items", items);
-    report_text = cJSON_Print(report);
-    cJSON_Delete(report);
-    if (!report_text) { wmss_fail(&e, "out of memory"); goto end; }
-    wmss_atomic_file af;
-    if (wmss_atomic_open(&af, out, &e)) goto end;
-    if (wmss_atomic_write(&af, report_text, strlen(report_text), &e) || wmss_atomic_write(&af, "\n", 1, &e)) {
-        wmss_atomic_abort(&af);
-        goto end;
-    }
-    if (wmss_atomic_commit(&af, &e)) goto end;
-    fprintf(stderr, "grade: %s: %d/%d correct (accuracy %.4f; an answer found in %d; %d of %d items predicted); wrote %s\n",
-            b.info->name, correct, n, (double)correct / n, found, n, b.n, out);
-    rc = 0;
-end:
-    if (rc) fprintf(stderr, "wmss grade: %s\n", e.msg);
-    free(report_text);
-    free(g);
-    wmss_bench_free(&b);
-    return rc;
+    fprintf(stderr, "grade: %s: %d/%d correct; accuracy %.4f (mean@n over %d items, %d predictions); pass@1 %.4f",
+            o.bench, r.n_correct, r.n_predictions, r.accuracy, r.n_items, r.n_predictions, r.pass_at_1);
+    if (!strcmp(o.bench, "humanevalplus")) fprintf(stderr, "; base %.4f", r.accuracy_base);
+    fprintf(stderr, "; wrote %s\n", o.out);
+    return 0;
 }

@@ -31,8 +31,8 @@ static const command COMMANDS[] = {
     {"stats", cmd_stats, "logit statistics (paper Tables 6-7) and the dH distribution", 1},
     {"run", cmd_run, "Algorithm 1: SFT, then rounds of entropy, select and joint training", 1},
     {"generate", cmd_generate, "generate text with a KV cache (greedy or sampled, batched)", 1},
-    {"eval", cmd_eval, "evaluate on a math benchmark: generation, grading, accuracy and pass@k", 1},
-    {"grade", cmd_grade, "grade predictions (JSONL) against a math benchmark: accuracy and per-item report", 0},
+    {"eval", cmd_eval, "evaluate on a math or code benchmark: generation, grading, accuracy and pass@k", 1},
+    {"grade", cmd_grade, "grade predictions (JSONL, n samples per item) against a math or code benchmark: mean@n, pass@k", 0},
     {"bench", cmd_bench, "throughput of forward, SFT and WD-JT steps at three model sizes, vs sgemm peak and PyTorch", 1},
     {"demo", cmd_demo, "the built-in experiment: synthetic task, tokenizer, base model, SFT vs WMSS, report", 1},
 };

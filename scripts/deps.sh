@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS="build-essential make libomp-dev libopenblas-openmp-dev libpcre2-dev libutf8proc-dev libcjson-dev
-      libopenmpi-dev openmpi-bin pkg-config"
+      libopenmpi-dev openmpi-bin pkg-config zlib1g-dev python3"
 case "${1:-build}" in
     build) ;;
     test) PKGS="$PKGS clang libclang-rt-14-dev python3 python3-numpy python3-torch python3-jinja2 nodejs npm" ;;

@@ -1,4 +1,4 @@
-// The paper's evaluation protocol on a math benchmark, as one call: chat template with
+// The paper's evaluation protocol on a math benchmark (or a code benchmark: below), as one call: chat template with
 // a system prompt asking for step-by-step reasoning and a final \boxed{} answer (or
 // plain text for base models), greedy by default, the paper's token budgets; grades
 // every sample and writes the report (accuracy = mean@n, the unbiased pass@k for every
@@ -31,6 +31,12 @@ typedef struct {
     const char *chat_template;  // NULL / "auto" or a family name
     int enable_thinking;        // Qwen3: -1 unset, 0, 1
     FILE *log;                  // progress and the closing line; NULL: quiet
+    // Code benchmarks (humaneval, humanevalplus, mbpp; code.h): EvalPlus's prompts (chat:
+    // its instruction, the answer started with its response prefix and "```python";
+    // no_chat: the function signature and docstring, completed), max_new_tokens 768 by
+    // default, the programs graded in the sandbox.
+    int jobs;                   // programs graded in parallel (0: the core count)
+    double code_timeout;        // wall-clock seconds per program (0: 20; 60 for humanevalplus)
 } wmss_eval_opts;
 
 void wmss_eval_opts_default(wmss_eval_opts *o);
@@ -47,5 +53,18 @@ void wmss_eval_result_free(wmss_eval_result *r);
 
 // The unbiased pass@k of one item with c correct of n samples: 1 - C(n-c, k) / C(n, k).
 double wmss_pass_at_k(int n, int c, int k);
+
+// The scores of many samples per item, as `wmss eval --samples n` and `wmss grade` report
+// them: accuracy = mean@n = the mean over items of n_correct[i] / n_samples[i], and
+// pass_at_k[k-1] = the mean over items of wmss_pass_at_k(n_samples[i], n_correct[i], k)
+// for every k <= kmax = the fewest samples of any item (pass@k needs k samples of each).
+typedef struct {
+    int n_items, kmax;
+    double accuracy;
+    double *pass_at_k;  // (kmax), malloc'd
+} wmss_sample_scores;
+
+int wmss_score_samples(int n_items, const int *n_samples, const int *n_correct, wmss_sample_scores *s, wmss_error *e);
+void wmss_sample_scores_free(wmss_sample_scores *s);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "code_eval.h"
 #include "fsutil.h"
 #include "gen_setup.h"
 #include "grade.h"
@@ -116,7 +117,8 @@ static int grade_all(eval_run *x, const wmss_gen_setup *g, const wmss_bench *b, 
 }
 
 static int write_report(const eval_run *x, const char *model_dir, const wmss_gen_setup *g, const wmss_bench *b,
-                        const wmss_eval_result *r, long gen_tokens, cJSON *items, wmss_error *e) {
+                        const wmss_eval_result *r, const wmss_sample_scores *sc, long gen_tokens, cJSON *items,
+                        wmss_error *e) {
     const wmss_eval_opts *o = x->o;
     const int S = o->samples;
     cJSON *report = cJSON_CreateObject();
@@ -126,12 +128,10 @@ static int write_report(const eval_run *x, const char *model_dir, const wmss_gen
     cJSON_AddNumberToObject(report, "samples", S);
     cJSON_AddNumberToObject(report, "accuracy", r->accuracy);
     cJSON *pk = cJSON_AddObjectToObject(report, "pass_at_k");
-    for (int k = 1; k <= S; k++) {
-        double p = 0;
-        for (int i = 0; i < x->n; i++) p += wmss_pass_at_k(S, r->n_correct[i], k) / x->n;
+    for (int k = 1; k <= sc->kmax; k++) {
         char key[16];
         snprintf(key, sizeof key, "%d", k);
-        cJSON_AddNumberToObject(pk, key, p);
+        cJSON_AddNumberToObject(pk, key, sc->pass_at_k[k - 1]);
     }
     cJSON_AddNumberToObject(report, "generated_tokens", (double)gen_tokens);
     cJSON *proto = cJSON_AddObjectToObject(report, "protocol");
@@ -161,6 +161,7 @@ static int write_report(const eval_run *x, const char *model_dir, const wmss_gen
 
 int wmss_evaluate(const char *model_dir, const wmss_eval_opts *o, wmss_eval_result *r, wmss_error *e) {
     memset(r, 0, sizeof *r);
+    if (o->bench && wmss_code_bench_known(o->bench)) return wmss_evaluate_code(model_dir, o, r, e);
     wmss_model m = {0};
     wmss_gen_setup g = {0};
     wmss_bench b = {0};
@@ -198,8 +199,20 @@ int wmss_evaluate(const char *model_dir, const wmss_eval_opts *o, wmss_eval_resu
     }
     r->n = x.n;
     r->samples = o->samples;
-    for (int i = 0; i < x.n; i++) r->accuracy += (double)r->n_correct[i] / o->samples / x.n;
-    if (write_report(&x, model_dir, &g, &b, r, gen_tokens, items, e)) goto end;  // (takes items)
+    wmss_sample_scores sc;
+    int *ns = malloc((size_t)x.n * sizeof *ns);
+    for (int i = 0; ns && i < x.n; i++) ns[i] = o->samples;
+    if (!ns || wmss_score_samples(x.n, ns, r->n_correct, &sc, e)) {
+        if (!ns) wmss_fail(e, "out of memory");
+        free(ns);
+        cJSON_Delete(items);
+        goto end;
+    }
+    free(ns);
+    r->accuracy = sc.accuracy;
+    int wr = write_report(&x, model_dir, &g, &b, r, &sc, gen_tokens, items, e);  // (takes items)
+    wmss_sample_scores_free(&sc);
+    if (wr) goto end;
     if (o->log)
         fprintf(o->log, "%s: accuracy %.4f (mean@%d over %d items); wrote %s and %s\n", b.info->name, r->accuracy,
                 o->samples, x.n, o->out, r->items_path);

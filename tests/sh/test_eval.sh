@@ -30,6 +30,30 @@ PY
 done
 echo "ok   eval --limit 20 on all 7 benchmarks: valid reports and per-item files"
 
+# The code benchmarks: EvalPlus prompts (chat and completion), generation, grading in the
+# sandbox; a random model's programs fail, each with a reason.
+for b in humaneval humanevalplus mbpp; do
+    for mode in chat no-chat; do
+        flag=; [ $mode = no-chat ] && flag=--no-chat
+        "$WMSS" eval --model "$T/m" --bench $b --limit 3 --samples 2 --max-new-tokens 8 --jobs 2 $flag \
+            --out "$T/$b-$mode.json" 2> "$T/$b.log" || { cat "$T/$b.log"; fail "eval $b $mode"; }
+        $PY - "$T/$b-$mode.json" $b $mode <<'PY' || fail "report of $b $mode"
+import json, sys
+r = json.load(open(sys.argv[1]))
+b, mode = sys.argv[2], sys.argv[3]
+assert r["bench"] == b and r["n"] == 3 and r["samples"] == 2 and set(r["pass_at_k"]) == {"1", "2"}, r
+assert r["protocol"]["max_new_tokens"] == 8 and r["protocol"]["decoding"] == "sampling"
+lines = [json.loads(l) for l in open(r["items_file"])]
+assert len(lines) == 6 and all(not l["correct"] and l["reason"] for l in lines), lines
+if mode == "chat":
+    assert lines[0]["prompt"].endswith("passes corresponding tests:\n```python\n"), lines[0]["prompt"][-80:]
+else:
+    assert lines[0]["program"].startswith(lines[0]["prompt"]), lines[0]
+PY
+    done
+done
+echo "ok   eval on humaneval, humanevalplus, mbpp (chat and completion prompts): reports, per-sample verdicts"
+
 # Sampling: mean@3 and pass@1..3; pass@k is non-decreasing in k and pass@1 == accuracy.
 "$WMSS" eval --model "$T/m" --bench gsm8k --limit 10 --samples 3 --temperature 0.9 --max-new-tokens 4 --out "$T/s.json" \
     2> /dev/null || fail "eval with samples"

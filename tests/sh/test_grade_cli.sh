@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # wmss grade end to end: a handful of hand-made predictions per benchmark (expected
 # verdicts written by hand), the report's fields, the default benchmarks folder, and bad
-# input (malformed line, index out of range, duplicate index, unknown bench, missing
+# input (malformed line, index out of range, duplicate (index, sample), unknown bench, missing
 # field) failing with a message naming file:line without touching an existing report.
 set -u
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -121,7 +121,7 @@ expect "index out of range" "bad.jsonl:3: index 1319 is out of range" gsm8k '{"i
 expect "negative index" "bad.jsonl:1: index -1" gsm8k '{"index": -1, "output": "1"}\n'
 expect "fractional index" "bad.jsonl:1" gsm8k '{"index": 1.5, "output": "1"}\n'
 expect "string index" "bad.jsonl:1" gsm8k '{"index": "3", "output": "1"}\n'
-expect "duplicate index" "bad.jsonl:3: index 4 appears twice (first on line 1)" gsm8k '{"index": 4, "output": "1"}\n{"index": 5, "output": "2"}\n{"index": 4, "output": "3"}\n'
+expect "duplicate sample" "bad.jsonl:3: index 4 sample 0 appears twice (first on line 1)" gsm8k '{"index": 4, "output": "1", "sample": 0}\n{"index": 5, "output": "2"}\n{"index": 4, "output": "3", "sample": 0}\n'
 expect "missing output" "bad.jsonl:1: \"output\"" gsm8k '{"index": 0}\n'
 expect "null output" "bad.jsonl:1" gsm8k '{"index": 0, "output": null}\n'
 expect "not an object" "bad.jsonl:1" gsm8k '[1, 2]\n'
