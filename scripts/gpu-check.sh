@@ -38,7 +38,7 @@ run)
     rc=0
     for m in bf16 tf32 fp32; do
         WMSS_DEVICE=${GPU_CHECK_DEVICE:-cuda} WMSS_CUDA_MATH=$m "$B/tests/test_ops" >"$O/ops_$m.txt" 2>&1 || rc=1
-        echo "test_ops $m: $(tail -n 1 "$O/ops_$m.txt")"; grep -v '^ok' "$O/ops_$m.txt" | grep -i fail | head -5
+        echo "test_ops $m: $(tail -n 1 "$O/ops_$m.txt")"; grep '^FAIL' "$O/ops_$m.txt" | head -5
     done
     for m in fp32 bf16; do
         WMSS_CUDA_MATH=$m python3 tests/gpu/parity.py >"$O/parity_$m.txt" 2>&1 || rc=1
