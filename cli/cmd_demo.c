@@ -28,10 +28,6 @@
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"  // paths: --out is checked to be short
 
-// The evaluation protocol's instruction (wmss eval's default system prompt); the
-// training conversations carry it too, so that training and test prompts match.
-#define INSTRUCTION "Please reason step by step, and put your final answer within \\boxed{}."
-
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -199,8 +195,10 @@ static int write_report(const char *out, const run_result *res, int nr, const ch
                "set). Greedy decoding, answers graded from `\\boxed{}`.\n\n",
             seed, quick ? " (quick configuration)" : "", z->train, z->test, z->layers, z->hidden, z->pretrain_epochs,
             task->n_corpus);
-    fprintf(f, "M0 before any SFT: %.1f%% with a plain-text prompt, %.1f%% with the chat template; pretraining loss "
-               "by tenth of its steps:", 100 * task->m0_acc_plain, 100 * task->m0_acc_chat);
+    if (z->eval_m0)
+        fprintf(f, "M0 before any SFT: %.1f%% with a plain-text prompt, %.1f%% with the chat template. ",
+                100 * task->m0_acc_plain, 100 * task->m0_acc_chat);
+    fprintf(f, "Pretraining loss by tenth of its steps:");
     for (int i = 0; i < WMSS_DEMO_CURVE; i++) fprintf(f, " %.3f", task->pretrain_curve[i]);
     fprintf(f, ".\n\n");
     fprintf(f, "| run | accuracy | level 1 | level 2 | level 3 | level 4 | optimizer steps | wall time |\n");
@@ -367,7 +365,7 @@ int cmd_demo(int argc, char **argv) {
         return 1;
     }
     // 1-3. The task: data, tokenizer, pretrained M0 and its accuracy before SFT.
-    wmss_demo_task task;
+    wmss_demo_task task = {0};
     if (clear_except_task(out, &e) || wmss_mkdir_p(out, &e) || wmss_write_file_atomic(marker, "", 0, &e) ||
         wmss_demo_prepare(task_dir, z, (uint64_t)seed, stderr, &task, &e)) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
