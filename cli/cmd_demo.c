@@ -1,8 +1,9 @@
 // wmss demo: the built-in WMSS-versus-SFT experiment, from nothing to a report.
-//   1. a synthetic reasoning task (seeded): multi-step word problems in 4 difficulty
-//      levels, train and test splits that never overlap, a plain-text corpus;
-//   2. a byte-level BPE tokenizer trained on it (ChatML chat template);
-//   3. M0: a tiny Qwen3-architecture model pretrained on the corpus;
+//   1-3. the built-in task (wmss_demo_prepare, src/demo/prepare.c): multi-step word
+//      problems in 4 difficulty levels with randomly phrased solutions, train and test
+//      splits that never overlap, a pretraining corpus (plain-text worked solutions,
+//      chat conversations, drills), a BPE tokenizer (ChatML template) and M0, a tiny
+//      Qwen3 pretrained on the corpus and evaluated before any SFT;
 //   4. (a) SFT for 2 epochs; (b) WMSS: 1 SFT epoch + 1 weak-driven epoch (wmss run);
 //   5. both evaluated on the test split with the evaluation harness (greedy, \boxed{});
 //   6. a table, and a report directory: summary.md, metrics logs, SVG charts.
@@ -27,19 +28,6 @@
 
 #pragma GCC diagnostic ignored "-Wformat-truncation"  // paths: --out is checked to be short
 
-typedef struct {
-    int train, test, corpus, merges;
-    int hidden, layers, heads, kv_heads, head_dim, inter;
-    const char *pretrain_epochs, *pretrain_lr, *lr, *batch, *micro_batch, *max_new;
-} demo_size;
-
-static const demo_size FULL = {6000, 400, 8000, 400, 128, 4, 4, 2, 32, 384, "1", "3e-3", "2e-3", "32", "32", "96"};
-static const demo_size QUICK = {2000, 80, 3000, 400, 64, 2, 4, 2, 16, 192, "1", "6e-3", "6e-3", "16", "16", "64"};
-
-// The evaluation protocol's instruction (wmss eval's default system prompt); the
-// training conversations carry it too, so that training and test prompts match.
-#define INSTRUCTION "Please reason step by step, and put your final answer within \\boxed{}."
-
 static double now_s(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -60,102 +48,6 @@ static int run_cmd(int (*cmd)(int, char **), argv_t *a) {
     fflush(stdout);
     int rc = cmd(a->n, a->v);
     if (rc) fprintf(stderr, "wmss demo: the phase '%s' failed (exit %d)\n", a->v[0], rc);
-    return rc;
-}
-
-static char *json_escape(const char *s) {
-    cJSON *j = cJSON_CreateString(s);
-    char *t = cJSON_PrintUnformatted(j);
-    cJSON_Delete(j);
-    return t;
-}
-
-// Writes the task files: train (conversational), test (GSM8K format), corpus (text).
-static int write_data(const char *dir, const demo_size *z, uint64_t seed, int *test_level, wmss_error *e) {
-    char path[4200];
-    wmss_rng r;
-    wmss_task_item it;
-    // Test first; train skips any question the test has (a hash set of questions).
-    const int cap = 1 << 16;
-    uint64_t *seen = calloc(cap, sizeof *seen);
-    if (!seen) return wmss_fail(e, "out of memory");
-    wmss_atomic_file af;
-    snprintf(path, sizeof path, "%s/test.jsonl", dir);
-    if (wmss_atomic_open(&af, path, e)) { free(seen); return -1; }
-    wmss_rng_seed(&r, seed * 1000003 + 17);
-    for (int i = 0; i < z->test; i++) {
-        wmss_task_make(&r, 1 + i % WMSS_TASK_LEVELS, &it);
-        uint64_t h = wmss_hash_str(it.question) | 1;
-        size_t k = h % cap;
-        while (seen[k] && seen[k] != h) k = (k + 1) % cap;
-        if (seen[k] == h) { i--; continue; }  // a duplicate inside the test set
-        seen[k] = h;
-        test_level[i] = it.level;
-        char *q = json_escape(it.question), *s = json_escape(it.solution);
-        fprintf(af.f, "{\"question\": %s, \"answer\": %.*s\\n#### %ld\", \"level\": %d}\n", q, (int)strlen(s) - 1, s,
-                it.answer, it.level);
-        free(q);
-        free(s);
-    }
-    if (wmss_atomic_commit(&af, e)) { free(seen); return -1; }
-    snprintf(path, sizeof path, "%s/train.jsonl", dir);
-    if (wmss_atomic_open(&af, path, e)) { free(seen); return -1; }
-    wmss_rng_seed(&r, seed * 1000003 + 29);
-    int skipped = 0;
-    char *instruction = json_escape(INSTRUCTION);
-    for (int i = 0; i < z->train; i++) {
-        wmss_task_make(&r, 1 + i % WMSS_TASK_LEVELS, &it);
-        uint64_t h = wmss_hash_str(it.question) | 1;
-        size_t k = h % cap;
-        while (seen[k] && seen[k] != h) k = (k + 1) % cap;
-        if (seen[k] == h) { i--; skipped++; continue; }
-        char *q = json_escape(it.question), *s = json_escape(it.solution);
-        fprintf(af.f, "{\"messages\": [{\"role\": \"system\", \"content\": %s}, {\"role\": \"user\", \"content\": %s}, "
-                      "{\"role\": \"assistant\", \"content\": %s}], \"level\": %d, \"id\": \"train-%d\"}\n",
-                instruction, q, s, it.level, i);
-        free(q);
-        free(s);
-    }
-    free(seen);
-    free(instruction);
-    if (wmss_atomic_commit(&af, e)) return -1;
-    snprintf(path, sizeof path, "%s/corpus.jsonl", dir);
-    if (wmss_atomic_open(&af, path, e)) return -1;
-    wmss_rng_seed(&r, seed * 1000003 + 41);
-    char text[WMSS_TASK_TEXT * 2];
-    for (int i = 0; i < z->corpus; i++) {
-        wmss_task_corpus_text(&r, text, sizeof text);
-        char *t = json_escape(text);
-        fprintf(af.f, "{\"text\": %s}\n", t);
-        free(t);
-    }
-    (void)skipped;
-    return wmss_atomic_commit(&af, e);
-}
-
-// The tokenizer's training texts: the corpus plus the rendered chat words.
-static int make_tokenizer(const char *data_dir, const char *tok_dir, const demo_size *z, wmss_error *e) {
-    char path[4200], *text;
-    size_t len;
-    snprintf(path, sizeof path, "%s/corpus.jsonl", data_dir);
-    if (wmss_read_file(path, &text, &len, e)) return -1;
-    int n = 0, cap = z->corpus + 16;
-    char **texts = malloc(cap * sizeof *texts);
-    for (char *p = text; texts && p < text + len && n < cap - 8;) {
-        char *nl = memchr(p, '\n', text + len - p);
-        if (!nl) nl = text + len;
-        cJSON *j = cJSON_ParseWithLength(p, (size_t)(nl - p));
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "text");
-        if (cJSON_IsString(t)) texts[n++] = strdup(t->valuestring);
-        cJSON_Delete(j);
-        p = nl + 1;
-    }
-    free(text);
-    if (!texts) return wmss_fail(e, "out of memory");
-    texts[n++] = strdup("user\nassistant\nsystem\n How many does have now? The answer is " INSTRUCTION);
-    int rc = wmss_mkdir_p(tok_dir, e) || wmss_bpe_train((const char *const *)texts, n, z->merges, tok_dir, e) ? -1 : 0;
-    for (int i = 0; i < n; i++) free(texts[i]);
-    free(texts);
     return rc;
 }
 
@@ -220,8 +112,11 @@ static int count_lines(const char *path) {
     return n;
 }
 
-static int evaluate(run_result *r, const char *dir, const char *test, const demo_size *z, const int *test_level,
+static int evaluate(run_result *r, const char *dir, const char *test, const wmss_demo_size *z, const int *test_level,
                     wmss_error *e) {
+    char max_new[16], batch[16];
+    snprintf(max_new, sizeof max_new, "%d", z->max_new);
+    snprintf(batch, sizeof batch, "%d", z->eval_batch);
     snprintf(r->report, sizeof r->report, "%s/eval/%s.json", dir, r->name);
     argv_t a = {0};
     push(&a, "eval");
@@ -229,8 +124,8 @@ static int evaluate(run_result *r, const char *dir, const char *test, const demo
     push(&a, "--bench"); push(&a, "gsm8k");
     push(&a, "--data"); push(&a, test);
     push(&a, "--out"); push(&a, r->report);
-    push(&a, "--max-new-tokens"); push(&a, z->max_new);
-    push(&a, "--batch"); push(&a, "32");
+    push(&a, "--max-new-tokens"); push(&a, max_new);
+    push(&a, "--batch"); push(&a, batch);
     if (run_cmd(cmd_eval, &a)) return wmss_fail(e, "evaluation of %s failed", r->name);
     return read_eval(r, test_level, z->test, e);
 }
@@ -239,8 +134,8 @@ static const char *const COLORS[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                      "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
 // The report directory: summary.md, metrics logs, loss curves and accuracy by level.
-static int write_report(const char *out, const run_result *res, int nr, const char *run_dir, const demo_size *z,
-                        long seed, int quick, double total_s, wmss_error *e) {
+static int write_report(const char *out, const run_result *res, int nr, const char *run_dir, const wmss_demo_size *z,
+                        const wmss_demo_task *task, long seed, int quick, double total_s, wmss_error *e) {
     char rep[4200], path[4400], src[4400];
     snprintf(rep, sizeof rep, "%s/report", out);
     if (wmss_mkdir_p(rep, e)) return -1;
@@ -293,11 +188,19 @@ static int write_report(const char *out, const run_result *res, int nr, const ch
     FILE *f = af.f;
     fprintf(f, "# WMSS vs SFT on the built-in task\n\n");
     fprintf(f, "Seed %ld%s: %d training and %d test problems (levels 1-4 = 1-4 arithmetic steps), a %d-layer, "
-               "hidden-%d Qwen3-architecture model pretrained on %d texts of the same domain. Both runs start from "
+               "hidden-%d Qwen3-architecture model pretrained for %d epochs on %d texts of the same domain (plain-text "
+               "worked solutions, chat conversations and drills; problems outside train and test). Both runs start from "
                "that base model M0 and have the same 2-epoch budget: SFT for 2 epochs, or WMSS = 1 SFT epoch (M1) "
                "+ 1 weak-driven epoch (entropy of M0 and M1, selection, joint training of M0 and M1 on the active "
                "set). Greedy decoding, answers graded from `\\boxed{}`.\n\n",
-            seed, quick ? " (quick configuration)" : "", z->train, z->test, z->layers, z->hidden, z->corpus);
+            seed, quick ? " (quick configuration)" : "", z->train, z->test, z->layers, z->hidden, z->pretrain_epochs,
+            task->n_corpus);
+    if (z->eval_m0)
+        fprintf(f, "M0 before any SFT: %.1f%% with a plain-text prompt, %.1f%% with the chat template. ",
+                100 * task->m0_acc_plain, 100 * task->m0_acc_chat);
+    fprintf(f, "Pretraining loss by tenth of its steps:");
+    for (int i = 0; i < WMSS_DEMO_CURVE; i++) fprintf(f, " %.3f", task->pretrain_curve[i]);
+    fprintf(f, ".\n\n");
     fprintf(f, "| run | accuracy | level 1 | level 2 | level 3 | level 4 | optimizer steps | wall time |\n");
     fprintf(f, "|---|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < nr; i++)
@@ -401,9 +304,25 @@ static int dir_is_empty(const char *path) {
     return empty;
 }
 
+// Empties a previous demo directory except its task (wmss_demo_prepare reuses DIR/task
+// when its size and seed match, and rebuilds it otherwise).
+static int clear_except_task(const char *out, wmss_error *e) {
+    DIR *d = opendir(out);
+    if (!d) return 0;
+    char path[4200];
+    int rc = 0;
+    for (struct dirent *ent; !rc && (ent = readdir(d));) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..") || !strcmp(ent->d_name, "task")) continue;
+        snprintf(path, sizeof path, "%s/%s", out, ent->d_name);
+        rc = wmss_remove_tree(path, e);
+    }
+    closedir(d);
+    return rc;
+}
+
 int cmd_demo(int argc, char **argv) {
-    const char *out = "demo-out", *seed_s = "1", *variants = "main", *lambdas = NULL;
-    int quick = 0, done;
+    const char *out = "demo-out", *seed_s = "1", *variants = "main", *lambdas = NULL, *size_s = NULL;
+    int quick = 0, done, prepare_only = 0, saturation = 0;
     const cli_opt opts[] = {
         {"--out", "DIR", "report and every phase's outputs (default demo-out)", &out, NULL},
         {"--seed", "S", "seed of the task data, initialization and data order (default 1)", &seed_s, NULL},
@@ -411,8 +330,13 @@ int cmd_demo(int argc, char **argv) {
         {"--variants", "main|all", "main: SFT vs WMSS; all: also WD-DS only, WD-JT only, a random-subset control",
          &variants, NULL},
         {"--lambdas", "L1,L2,...", "also run WD-JT on the active set at these lambdas", &lambdas, NULL},
+        {"--size", "K=V,...", "override fields of the task's size (wmss_demo_size in src/demo.h), e.g. train=3000",
+         &size_s, NULL},
+        {"--saturation", NULL, "also SFT for 3 epochs (is SFT saturated after 2?)", NULL, &saturation},
+        {"--prepare-only", NULL, "stop after the task (data, tokenizer, pretrained M0 and its evaluation)", NULL,
+         &prepare_only},
     };
-    int rc = cli_parse("demo", "[--quick] [--seed S] [--out DIR] [--variants main|all] [--lambdas LIST]", argc, argv,
+    int rc = cli_parse("demo", "[--quick] [--seed S] [--out DIR] [--variants main|all] [--lambdas LIST] [--size K=V,...] [--saturation] [--prepare-only]", argc, argv,
                        opts, sizeof opts / sizeof opts[0], &done);
     if (done) return rc;
     long seed;
@@ -421,73 +345,54 @@ int cmd_demo(int argc, char **argv) {
         fprintf(stderr, "wmss demo: --variants must be main or all (and --out shorter than 2000 bytes)\n");
         return 2;
     }
-    const demo_size *z = quick ? &QUICK : &FULL;
+    wmss_demo_size zs = quick ? WMSS_DEMO_QUICK : WMSS_DEMO_FULL;
+    const wmss_demo_size *z = &zs;
     wmss_error e = {{0}};
-    char data[4200], tok[4200], m0[4200], path[4200], test[4200], train[4200], corpus[4200];
-    snprintf(data, sizeof data, "%s/data", out);
-    snprintf(tok, sizeof tok, "%s/tokenizer", out);
-    snprintf(m0, sizeof m0, "%s/m0", out);
-    snprintf(test, sizeof test, "%s/test.jsonl", data);
-    snprintf(train, sizeof train, "%s/train.jsonl", data);
-    snprintf(corpus, sizeof corpus, "%s/corpus.jsonl", data);
-    int *test_level = calloc(z->test, sizeof *test_level);
-    if (!test_level) return 1;
+    if (size_s && wmss_demo_size_set(&zs, size_s, &e)) {
+        fprintf(stderr, "wmss demo: --size: %s\n", e.msg);
+        return 2;
+    }
+    char task_dir[4200], path[4200];
+    snprintf(task_dir, sizeof task_dir, "%s/task", out);
     const double t_start = now_s();
     char seedbuf[32];
     snprintf(seedbuf, sizeof seedbuf, "%ld", seed);
-    // 1-2. Data and tokenizer (always rewritten: deterministic and fast).
-    fprintf(stderr, "== demo: task data (%d train, %d test, %d corpus texts, seed %ld) and tokenizer\n", z->train,
-            z->test, z->corpus, seed);
     // DIR is rebuilt from scratch, so it must be a previous demo's (marked) or new/empty.
     char marker[4200];
     snprintf(marker, sizeof marker, "%s/.wmss-demo", out);
     if (wmss_is_dir(out) && !wmss_file_exists(marker) && !dir_is_empty(out)) {
         fprintf(stderr, "wmss demo: %s exists and is not a wmss demo directory; choose another --out\n", out);
-        free(test_level);
         return 1;
     }
-    if (wmss_remove_tree(out, &e) || wmss_mkdir_p(data, &e) || wmss_write_file_atomic(marker, "", 0, &e) ||
-        write_data(data, z, (uint64_t)seed, test_level, &e) || make_tokenizer(data, tok, z, &e)) {
+    // 1-3. The task: data, tokenizer, pretrained M0 and its accuracy before SFT.
+    wmss_demo_task task = {0};
+    if (clear_except_task(out, &e) || wmss_mkdir_p(out, &e) || wmss_write_file_atomic(marker, "", 0, &e) ||
+        wmss_demo_prepare(task_dir, z, (uint64_t)seed, stderr, &task, &e)) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
-        free(test_level);
+        wmss_demo_task_free(&task);
         return 1;
     }
+    const char *train = task.train, *test = task.test, *m0 = task.m0;
+    const int *test_level = task.test_level;
     snprintf(path, sizeof path, "%s/eval", out);
     wmss_mkdir_p(path, &e);
-    // 3. M0: init + pretraining on the corpus.
-    wmss_tokenizer *tk;
-    if (wmss_tokenizer_load(tok, &tk, &e)) {
-        fprintf(stderr, "wmss demo: %s\n", e.msg);
-        free(test_level);
-        return 1;
+    if (prepare_only) {
+        char zs_text[2048];
+        wmss_demo_size_string(z, zs_text, sizeof zs_text);
+        printf("task in %s: M0 before SFT %.1f%% (plain-text prompt), %.1f%% (chat template)\nsize: %s\n", task_dir,
+               100 * task.m0_acc_plain, 100 * task.m0_acc_chat, zs_text);
+        wmss_demo_task_free(&task);
+        return 0;
     }
-    char vocab[16], hid[16], lay[16], hd[16], kvh[16], hds[16], inter[16];
-    snprintf(vocab, sizeof vocab, "%zu", wmss_tokenizer_vocab_size(tk));
-    wmss_tokenizer_free(tk);
-    snprintf(hid, sizeof hid, "%d", z->hidden);
-    snprintf(lay, sizeof lay, "%d", z->layers);
-    snprintf(hd, sizeof hd, "%d", z->heads);
-    snprintf(kvh, sizeof kvh, "%d", z->kv_heads);
-    snprintf(hds, sizeof hds, "%d", z->head_dim);
-    snprintf(inter, sizeof inter, "%d", z->inter);
-    char m0_init[4200];
-    snprintf(m0_init, sizeof m0_init, "%s/m0-init", out);
-    fprintf(stderr, "== demo: M0 = a %s-layer, hidden-%s Qwen3 pretrained on the corpus\n", lay, hid);
     argv_t a = {0};
-    push(&a, "init-model"); push(&a, "--out"); push(&a, m0_init); push(&a, "--seed"); push(&a, seedbuf);
-    push(&a, "--vocab-size"); push(&a, vocab); push(&a, "--hidden-size"); push(&a, hid); push(&a, "--layers"); push(&a, lay);
-    push(&a, "--heads"); push(&a, hd); push(&a, "--kv-heads"); push(&a, kvh); push(&a, "--head-dim"); push(&a, hds);
-    push(&a, "--intermediate-size"); push(&a, inter); push(&a, "--max-position"); push(&a, "1024");
-    push(&a, "--tokenizer"); push(&a, tok);
-    if ((rc = run_cmd(cmd_init_model, &a))) goto end;
-    a.n = 0;
-    push(&a, "sft"); push(&a, "--model"); push(&a, m0_init); push(&a, "--data"); push(&a, corpus); push(&a, "--out"); push(&a, m0);
-    push(&a, "--epochs"); push(&a, z->pretrain_epochs); push(&a, "--lr"); push(&a, z->pretrain_lr);
-    push(&a, "--batch"); push(&a, "32"); push(&a, "--micro-batch"); push(&a, "32"); push(&a, "--warmup-ratio"); push(&a, "0.05");
-    push(&a, "--seed"); push(&a, seedbuf); push(&a, "--max-len"); push(&a, "256");
-    if ((rc = run_cmd(cmd_sft, &a))) goto end;
-    const char *common[] = {"--lr", z->lr, "--batch", z->batch, "--micro-batch", z->micro_batch, "--warmup-ratio", "0.05",
-                            "--seed", seedbuf, "--max-len", "256"};
+    char lr_s[32], batch_s[16], mb_s[16], warm_s[32], maxlen_s[16];
+    snprintf(lr_s, sizeof lr_s, "%g", z->lr);
+    snprintf(batch_s, sizeof batch_s, "%d", z->batch);
+    snprintf(mb_s, sizeof mb_s, "%d", z->micro_batch);
+    snprintf(warm_s, sizeof warm_s, "%g", z->warmup_ratio);
+    snprintf(maxlen_s, sizeof maxlen_s, "%d", z->max_len);
+    const char *common[] = {"--lr", lr_s, "--batch", batch_s, "--micro-batch", mb_s, "--warmup-ratio", warm_s,
+                            "--seed", seedbuf, "--max-len", maxlen_s};
     const int nc = sizeof common / sizeof common[0];
     // 4a. SFT for 2 epochs.
     run_result res[16];
@@ -506,6 +411,21 @@ int cmd_demo(int argc, char **argv) {
     sft->seconds = now_s() - t0;
     snprintf(path, sizeof path, "%s/metrics.jsonl", sft->model);
     sft->steps = count_lines(path);
+    if (saturation) {  // SFT for 3 epochs: does a third epoch still help?
+        run_result *s3 = &res[nr++];
+        s3->name = "sft-3-epochs";
+        snprintf(s3->model, sizeof s3->model, "%s/sft3", out);
+        fprintf(stderr, "== demo: SFT for 3 epochs -> %s\n", s3->model);
+        t0 = now_s();
+        a.n = 0;
+        push(&a, "sft"); push(&a, "--model"); push(&a, m0); push(&a, "--data"); push(&a, train); push(&a, "--out"); push(&a, s3->model);
+        push(&a, "--epochs"); push(&a, "3");
+        for (int i = 0; i < nc; i++) push(&a, common[i]);
+        if ((rc = run_cmd(cmd_sft, &a))) goto end;
+        s3->seconds = now_s() - t0;
+        snprintf(path, sizeof path, "%s/metrics.jsonl", s3->model);
+        s3->steps = count_lines(path);
+    }
     // 4b. WMSS: 1 SFT epoch + 1 weak-driven epoch.
     run_result *wm = &res[nr++];
     wm->name = "wmss";
@@ -527,6 +447,19 @@ int cmd_demo(int argc, char **argv) {
     // Extra runs, all from WMSS's own M1 (and M0 as the weak model) and its active set.
     char m1[4200], active[4200], stats_path[4200];
     snprintf(m1, sizeof m1, "%s/m1", run_dir);
+    {  // M1 (1 SFT epoch, the strong model WMSS starts from) and M0 (no SFT, evaluated by the task)
+        run_result *r1 = &res[nr++];
+        r1->name = "m1-1-epoch";
+        snprintf(r1->model, sizeof r1->model, "%s", m1);
+        snprintf(path, sizeof path, "%s/m1/metrics.jsonl", run_dir);
+        r1->steps = count_lines(path);
+        if (z->eval_m0) {
+            run_result *r0 = &res[nr++];
+            r0->name = "m0-no-sft";
+            snprintf(r0->model, sizeof r0->model, "%s", m0);
+            snprintf(r0->report, sizeof r0->report, "%s/eval/m0-chat.json", task_dir);
+        }
+    }
     snprintf(active, sizeof active, "%s/round-1/active.jsonl", run_dir);
     snprintf(stats_path, sizeof stats_path, "%s/round-1/select-stats.json", run_dir);
     static char names[16][64];
@@ -534,7 +467,7 @@ int cmd_demo(int argc, char **argv) {
     extra extras[16];
     int ne = 0;
     char subset[4200];
-    snprintf(subset, sizeof subset, "%s/random-subset.jsonl", data);
+    snprintf(subset, sizeof subset, "%s/random-subset.jsonl", task_dir);
     if (!strcmp(variants, "all")) {
         int unique = 0;
         if (json_int(stats_path, "unique", &unique) || write_random_subset(train, subset, unique, (uint64_t)seed, &e)) {
@@ -583,7 +516,7 @@ int cmd_demo(int argc, char **argv) {
     // 5. Evaluation.
     for (int i = 0; i < nr; i++) {
         fprintf(stderr, "== demo: evaluating %s\n", res[i].name);
-        if (evaluate(&res[i], out, test, z, test_level, &e)) {
+        if (res[i].report[0] ? read_eval(&res[i], test_level, z->test, &e) : evaluate(&res[i], out, test, z, test_level, &e)) {
             fprintf(stderr, "wmss demo: %s\n", e.msg);
             rc = 1;
             goto end;
@@ -610,7 +543,7 @@ int cmd_demo(int argc, char **argv) {
                (int)cJSON_GetObjectItemCaseSensitive(j, "duplicated")->valuedouble);
         cJSON_Delete(j);
     }
-    if (write_report(out, res, nr, run_dir, z, seed, quick, now_s() - t_start, &e) ||
+    if (write_report(out, res, nr, run_dir, z, &task, seed, quick, now_s() - t_start, &e) ||
         write_results(out, res, nr, seed, quick, stats_path, &e)) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
         rc = 1;
@@ -618,6 +551,6 @@ int cmd_demo(int argc, char **argv) {
     }
     printf("total time %.0f s; report in %s/report (summary.md, loss.svg, accuracy.svg)\n", now_s() - t_start, out);
 end:
-    free(test_level);
+    wmss_demo_task_free(&task);
     return rc;
 }

@@ -1,5 +1,10 @@
 // Synthetic multi-step word problems: a running count of things a person has, changed
-// step by step. The completion states each step's arithmetic and ends in \boxed{N}.
+// step by step. A problem is its structure (start, events, operands); its solution text
+// is rendered with phrasings, connectives, operand orders, openings, restatements and
+// closings drawn at random per rendering, as human-written reasoning varies, so that a
+// model of the solutions keeps entropy that no amount of training removes. Every
+// rendering states each step's arithmetic and ends in \boxed{N}.
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,9 +14,12 @@ static const char *const NAMES[] = {"Ava", "Ben", "Cora", "Dan", "Eli", "Fay", "
                                     "Ivy", "Jon", "Kai", "Lena", "Milo", "Nora", "Omar", "Pia"};
 static const char *const THINGS[] = {"apples", "marbles", "stickers", "coins", "pencils", "cards",
                                      "shells", "books", "stamps", "cookies", "balloons", "beads"};
+#define N_NAMES 16
+#define N_THINGS 12
 
 static int pick(wmss_rng *r, int n) { return (int)(wmss_rng_next(r) % (uint64_t)n); }
 static long range(wmss_rng *r, long lo, long hi) { return lo + (long)(wmss_rng_next(r) % (uint64_t)(hi - lo + 1)); }
+static int chance(wmss_rng *r, double p) { return wmss_rng_uniform(r) < p; }
 
 typedef struct {
     char *p;
@@ -19,7 +27,6 @@ typedef struct {
 } sbuf;
 
 static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
 static void put(sbuf *b, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -31,62 +38,189 @@ static void put(sbuf *b, const char *fmt, ...) {
     b->left -= k;
 }
 
+// Events: what happens in a step (the question's sentence and the solution's restatement).
+enum { EV_BUY, EV_GET, EV_FIND, EV_GIVE, EV_LOSE, EV_SELL, EV_TIMES };
+
+static void question_event(sbuf *q, const wmss_task_item *it, const wmss_task_step *s) {
+    const char *who = NAMES[it->who], *fr = NAMES[it->friend_], *what = THINGS[it->what];
+    switch (s->event) {
+    case EV_BUY: put(q, " %s buys %ld more %s.", who, s->x, what); break;
+    case EV_GET: put(q, " %s gets %ld %s from %s.", who, s->x, what, fr); break;
+    case EV_FIND: put(q, " %s finds %ld more %s.", who, s->x, what); break;
+    case EV_GIVE: put(q, " %s gives %ld %s to %s.", who, s->x, what, fr); break;
+    case EV_LOSE: put(q, " %s loses %ld %s.", who, s->x, what); break;
+    case EV_SELL: put(q, " %s sells %ld %s.", who, s->x, what); break;
+    default: put(q, " Then the number of %s becomes %ld times as large.", what, s->x); break;
+    }
+}
+
+// A restatement of the event, e.g. "Ava buys 5 more" / "after buying 5 more".
+static void restate(sbuf *b, const wmss_task_item *it, const wmss_task_step *s, int gerund) {
+    const char *who = NAMES[it->who], *fr = NAMES[it->friend_];
+    static const char *const V3[] = {"buys %ld more", "gets %ld from %s", "finds %ld more", "gives %ld to %s",
+                                     "loses %ld", "sells %ld", "has %ld times as many"};
+    static const char *const VG[] = {"buying %ld more", "getting %ld from %s", "finding %ld more", "giving %ld to %s",
+                                     "losing %ld", "selling %ld", "the count grows %ld times"};
+    char tmp[96];
+    const char *fmt = gerund ? VG[s->event] : V3[s->event];
+    snprintf(tmp, sizeof tmp, fmt, s->x, fr);
+    if (gerund) put(b, "after %s, ", tmp);
+    else put(b, "%s %s, so ", who, tmp);
+}
+
+// The arithmetic of one step in one of several phrasings (and operand orders).
+static void arithmetic(wmss_rng *r, sbuf *b, const wmss_task_step *s) {
+    const long a = s->before, x = s->x, c = s->after;
+    if (s->op == '+') {
+        switch (pick(r, 5)) {
+        case 0: put(b, "%ld + %ld = %ld", a, x, c); break;
+        case 1: put(b, "%ld plus %ld is %ld", a, x, c); break;
+        case 2: put(b, "%ld + %ld = %ld", x, a, c); break;
+        case 3: put(b, "adding %ld to %ld gives %ld", x, a, c); break;
+        default: put(b, "%ld and %ld more make %ld", a, x, c); break;
+        }
+    } else if (s->op == '-') {
+        switch (pick(r, 4)) {
+        case 0: put(b, "%ld - %ld = %ld", a, x, c); break;
+        case 1: put(b, "%ld minus %ld is %ld", a, x, c); break;
+        case 2: put(b, "taking %ld from %ld leaves %ld", x, a, c); break;
+        default: put(b, "%ld - %ld leaves %ld", a, x, c); break;
+        }
+    } else {
+        switch (pick(r, 4)) {
+        case 0: put(b, "%ld * %ld = %ld", a, x, c); break;
+        case 1: put(b, "%ld times %ld is %ld", a, x, c); break;
+        case 2: put(b, "%ld * %ld = %ld", x, a, c); break;
+        default: put(b, "%ld multiplied by %ld gives %ld", a, x, c); break;
+        }
+    }
+}
+
+static void cap_first(char *s) {
+    if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
+}
+
+void wmss_task_render(wmss_rng *r, const wmss_task_item *it, char *out, size_t cap) {
+    const char *who = NAMES[it->who], *what = THINGS[it->what];
+    sbuf b = {out, cap};
+    if (cap) out[0] = '\0';
+    switch (pick(r, 6)) {  // opening
+    case 0: put(&b, "%s starts with %ld %s.", who, it->start, what); break;
+    case 1: put(&b, "At first, %s has %ld %s.", who, it->start, what); break;
+    case 2: put(&b, "%s has %ld %s to begin with.", who, it->start, what); break;
+    case 3: put(&b, "Let's solve it step by step. %s starts with %ld %s.", who, it->start, what); break;
+    case 4: put(&b, "We start from %ld %s.", it->start, what); break;
+    default: put(&b, "In the beginning there are %ld %s.", it->start, what); break;
+    }
+    if (chance(r, 0.25)) put(&b, " We need to find how many %s %s has at the end.", what, who);
+    for (int k = 0; k < it->n_steps; k++) {
+        const wmss_task_step *s = &it->step[k];
+        static const char *const FIRST[] = {"", "First, "}, *const NEXT[] = {"", "Then ", "Next, ", "After that, ", "Now "};
+        const char *conn = k == 0 ? FIRST[pick(r, 2)] : NEXT[pick(r, 5)];
+        char sentence[256];
+        sbuf t = {sentence, sizeof sentence};
+        put(&t, "%s", conn);
+        switch (pick(r, 3)) {  // restatement of the event: none, "X buys 5 more, so", "After buying 5 more,"
+        case 1: restate(&t, it, s, 0); break;
+        case 2: restate(&t, it, s, 1); break;
+        default: break;
+        }
+        arithmetic(r, &t, s);
+        put(&t, ".");
+        cap_first(sentence);
+        put(&b, " %s", sentence);
+        if (chance(r, 0.2) && k + 1 < it->n_steps) put(&b, " Now %s has %ld %s.", who, s->after, what);
+    }
+    switch (pick(r, 5)) {  // closing
+    case 0: put(&b, " The answer is \\boxed{%ld}.", it->answer); break;
+    case 1: put(&b, " So %s has \\boxed{%ld} %s now.", who, it->answer, what); break;
+    case 2: put(&b, " %s now has %ld %s. The answer is \\boxed{%ld}.", who, it->answer, what, it->answer); break;
+    case 3: put(&b, " Therefore, the final answer is \\boxed{%ld}.", it->answer); break;
+    default: put(&b, " In total %s ends with \\boxed{%ld} %s.", who, it->answer, what); break;
+    }
+}
+
 void wmss_task_make(wmss_rng *r, int level, wmss_task_item *it) {
     if (level < 1) level = 1;
     if (level > WMSS_TASK_LEVELS) level = WMSS_TASK_LEVELS;
     memset(it, 0, sizeof *it);
     it->level = level;
     const long hi = level == 1 ? 9 : level == 2 ? 20 : level == 3 ? 30 : 50;
-    const char *who = NAMES[pick(r, 16)], *friend_ = NAMES[pick(r, 16)], *what = THINGS[pick(r, 12)];
-    if (friend_ == who) friend_ = NAMES[(pick(r, 15) + 1 + (int)(who - NAMES[0])) % 16];
+    it->who = pick(r, N_NAMES);
+    it->friend_ = pick(r, N_NAMES);
+    it->what = pick(r, N_THINGS);
+    if (it->friend_ == it->who) it->friend_ = (it->who + 1 + pick(r, N_NAMES - 1)) % N_NAMES;
     long count = range(r, 2, hi);
-    sbuf q = {it->question, sizeof it->question}, s = {it->solution, sizeof it->solution};
-    put(&q, "%s has %ld %s.", who, count, what);
-    put(&s, "%s starts with %ld %s.", who, count, what);
+    it->start = count;
+    sbuf q = {it->question, sizeof it->question};
+    put(&q, "%s has %ld %s.", NAMES[it->who], count, THINGS[it->what]);
     const int mul_step = level >= 3 ? pick(r, level) : -1;
-    for (int step = 0; step < level; step++) {
-        long x;
-        if (step == mul_step) {
-            x = range(r, 2, level == 3 ? 3 : 4);
-            put(&q, " Then the number of %s becomes %ld times as large.", what, x);
-            put(&s, " %ld * %ld = %ld.", count, x, count * x);
-            count *= x;
+    it->n_steps = level;
+    for (int k = 0; k < level; k++) {
+        wmss_task_step *s = &it->step[k];
+        s->before = count;
+        if (k == mul_step) {
+            s->x = range(r, 2, level == 3 ? 3 : 4);
+            s->op = '*';
+            s->event = EV_TIMES;
+            count *= s->x;
         } else if (count > 1 && pick(r, 2)) {
-            x = range(r, 1, count - 1 < hi ? count - 1 : hi);
-            switch (pick(r, 3)) {
-            case 0: put(&q, " %s gives %ld %s to %s.", who, x, what, friend_); break;
-            case 1: put(&q, " %s loses %ld %s.", who, x, what); break;
-            default: put(&q, " %s sells %ld %s.", who, x, what); break;
-            }
-            put(&s, " %ld - %ld = %ld.", count, x, count - x);
-            count -= x;
+            s->x = range(r, 1, count - 1 < hi ? count - 1 : hi);
+            s->op = '-';
+            s->event = EV_GIVE + pick(r, 3);
+            count -= s->x;
         } else {
-            x = range(r, 1, hi);
-            switch (pick(r, 3)) {
-            case 0: put(&q, " %s buys %ld more %s.", who, x, what); break;
-            case 1: put(&q, " %s gets %ld %s from %s.", who, x, what, friend_); break;
-            default: put(&q, " %s finds %ld more %s.", who, x, what); break;
-            }
-            put(&s, " %ld + %ld = %ld.", count, x, count + x);
-            count += x;
+            s->x = range(r, 1, hi);
+            s->op = '+';
+            s->event = EV_BUY + pick(r, 3);
+            count += s->x;
         }
+        s->after = count;
+        question_event(&q, it, s);
     }
-    put(&q, " How many %s does %s have now?", what, who);
-    put(&s, " The answer is \\boxed{%ld}.", count);
+    put(&q, " How many %s does %s have now?", THINGS[it->what], NAMES[it->who]);
     it->answer = count;
+    wmss_task_render(r, it, it->solution, sizeof it->solution);
 }
 
-void wmss_task_corpus_text(wmss_rng *r, char *out, size_t cap) {
-    wmss_task_item it;
-    wmss_task_make(r, 1 + pick(r, WMSS_TASK_LEVELS), &it);
-    sbuf b = {out, cap};
-    switch (pick(r, 3)) {
-    case 0: put(&b, "%s %s", it.question, it.solution); break;
-    case 1: put(&b, "Problem: %s\nSolution: %s", it.question, it.solution); break;
-    default: {  // plain arithmetic facts
-        long a = range(r, 0, 60), c = range(r, 0, 60);
-        put(&b, "%ld + %ld = %ld. %ld - %ld = %ld. %ld * %ld = %ld.", a, c, a + c, a + c, c, a, a % 13, c % 7,
-            (a % 13) * (c % 7));
+// Drills of the arithmetic the solutions use, in the solutions' phrasings.
+static void drill(wmss_rng *r, sbuf *b) {
+    int n = 2 + pick(r, 4);
+    for (int k = 0; k < n; k++) {
+        wmss_task_step s = {0};
+        switch (pick(r, 3)) {
+        case 0: s.op = '+'; s.before = range(r, 0, 150); s.x = range(r, 1, 50); s.after = s.before + s.x; break;
+        case 1: s.op = '-'; s.before = range(r, 2, 200); s.x = range(r, 1, s.before - 1 < 50 ? s.before - 1 : 50);
+                s.after = s.before - s.x; break;
+        default: s.op = '*'; s.before = range(r, 1, 80); s.x = range(r, 2, 4); s.after = s.before * s.x; break;
+        }
+        char t[128];
+        sbuf tb = {t, sizeof t};
+        arithmetic(r, &tb, &s);
+        cap_first(t);
+        put(b, "%s%s.", k ? " " : "", t);
     }
+}
+
+void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, const char *instruction, char *out,
+                           size_t cap) {
+    sbuf b = {out, cap};
+    if (cap) out[0] = '\0';
+    if (kind == WMSS_CORPUS_DRILL) {
+        drill(r, &b);
+        return;
+    }
+    char sol[WMSS_TASK_TEXT];
+    wmss_task_render(r, it, sol, sizeof sol);
+    if (kind == WMSS_CORPUS_CHAT) {  // a conversation in the chat template (ChatML), as pretraining corpora hold
+        if (chance(r, 0.8)) put(&b, "<|im_start|>system\n%s<|im_end|>\n", instruction);
+        put(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n%s<|im_end|>", it->question, sol);
+        return;
+    }
+    switch (pick(r, 4)) {  // a worked solution in plain text
+    case 0: put(&b, "%s\n%s\n%s", it->question, instruction, sol); break;  // the plain-text evaluation prompt's layout
+    case 1: put(&b, "Problem: %s\nSolution: %s", it->question, sol); break;
+    case 2: put(&b, "Question: %s\nAnswer: %s", it->question, sol); break;
+    default: put(&b, "%s %s", it->question, sol); break;
     }
 }

@@ -1,0 +1,85 @@
+// The built-in task's generator: every rendering of a solution is correct (each step's
+// arithmetic as the problem's structure says, the running count chained, \boxed{answer}
+// at the end), renderings of one problem vary (openings, phrasings, closings), the
+// answer follows from the question's events, and the size overrides parse and refuse.
+#include <stdlib.h>
+
+#include "check.h"
+#include "demo.h"
+
+// The numbers of a rendering in order, as written.
+static int numbers(const char *s, long *v, int cap) {
+    int n = 0;
+    for (const char *p = s; *p && n < cap;) {
+        if (*p >= '0' && *p <= '9') {
+            char *end;
+            v[n++] = strtol(p, &end, 10);
+            p = end;
+        } else p++;
+    }
+    return n;
+}
+
+int main(void) {
+    check_state st = {0};
+    wmss_rng r;
+    wmss_rng_seed(&r, 7);
+    int distinct_total = 0, tried = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        wmss_task_item it;
+        wmss_task_make(&r, 1 + trial % WMSS_TASK_LEVELS, &it);
+        // The structure chains and gives the answer.
+        long c = it.start;
+        for (int k = 0; k < it.n_steps; k++) {
+            const wmss_task_step *s = &it.step[k];
+            CHECK(&st, s->before == c, "step %d starts from %ld, not %ld", k, s->before, c);
+            c = s->op == '+' ? c + s->x : s->op == '-' ? c - s->x : c * s->x;
+            CHECK(&st, s->after == c && c >= 0, "step %d: %ld %c %ld -> %ld", k, s->before, s->op, s->x, s->after);
+        }
+        CHECK(&st, c == it.answer && it.n_steps == it.level, "answer %ld vs %ld", c, it.answer);
+        // Every rendering holds each step's result and ends with the boxed answer.
+        char seen[8][WMSS_TASK_TEXT];
+        int n_seen = 0;
+        for (int k = 0; k < 8; k++) {
+            char sol[WMSS_TASK_TEXT], boxed[64];
+            wmss_task_render(&r, &it, sol, sizeof sol);
+            snprintf(boxed, sizeof boxed, "\\boxed{%ld}", it.answer);
+            const char *b = strstr(sol, boxed);
+            CHECK(&st, b && !strstr(b + 1, "\\boxed"), "no single final %s in: %s", boxed, sol);
+            long v[64];
+            int nv = numbers(sol, v, 64), at = 0;
+            for (int s = 0; s < it.n_steps; s++) {  // each step's result appears, in order
+                while (at < nv && v[at] != it.step[s].after) at++;
+                CHECK(&st, at < nv, "step %d's result %ld missing in: %s", s, it.step[s].after, sol);
+            }
+            CHECK(&st, strlen(sol) + 1 < sizeof sol, "rendering truncated");
+            int dup = 0;
+            for (int j = 0; j < n_seen; j++) dup |= !strcmp(seen[j], sol);
+            if (!dup) snprintf(seen[n_seen++], sizeof seen[0], "%s", sol);
+        }
+        distinct_total += n_seen;
+        tried++;
+    }
+    // 8 renderings of a problem are almost always all different.
+    CHECK(&st, distinct_total > 7 * tried, "renderings vary too little: %d distinct of %d", distinct_total, 8 * tried);
+    // Corpus texts: a chat conversation is in ChatML; a plain one holds the question.
+    wmss_task_item it;
+    wmss_task_make(&r, 3, &it);
+    char text[3 * WMSS_TASK_TEXT];
+    wmss_task_corpus_text(&r, &it, WMSS_CORPUS_CHAT, "INSTR", text, sizeof text);
+    CHECK(&st, strstr(text, "<|im_start|>user\n") && strstr(text, it.question) && strstr(text, "<|im_start|>assistant\n"),
+          "chat text: %s", text);
+    wmss_task_corpus_text(&r, &it, WMSS_CORPUS_PLAIN, "INSTR", text, sizeof text);
+    CHECK(&st, strstr(text, it.question) && !strstr(text, "<|im_start|>"), "plain text: %s", text);
+    // Size overrides.
+    wmss_demo_size z = WMSS_DEMO_QUICK;
+    wmss_error e;
+    CHECK(&st, wmss_demo_size_set(&z, "train=123,lr=0.0005", &e) == 0 && z.train == 123 && z.lr == 0.0005, "%s", e.msg);
+    CHECK(&st, wmss_demo_size_set(&z, "trian=1", &e) != 0 && strstr(e.msg, "unknown field"), "typo accepted");
+    CHECK(&st, wmss_demo_size_set(&z, "heads=3", &e) != 0, "heads not a multiple of kv_heads accepted");
+    char s1[2048];
+    wmss_demo_size_string(&WMSS_DEMO_FULL, s1, sizeof s1);
+    z = WMSS_DEMO_QUICK;
+    CHECK(&st, wmss_demo_size_set(&z, s1, &e) == 0 && !memcmp(&z, &WMSS_DEMO_FULL, sizeof z), "round trip: %s", s1);
+    return check_finish(&st, "test_demo_task");
+}
