@@ -121,15 +121,17 @@ static int sft(const run_ctx *x, wmss_trainer_args *a, const char *from, const c
 // ---- shared phases ----
 
 static int shared_sft(run_ctx *x, int which, int *interrupted, wmss_error *e) {
-    char out[CMP_PATH];
+    char out[CMP_PATH], early[CMP_PATH], p[CMP_PATH + 32];
     model_path(x, which == 1 ? WMSS_REF_M1 : WMSS_REF_SFT2, out);
-    if (marker(out, ".done", 0)) return 0;
+    model_path(x, WMSS_REF_EARLY, early);
+    snprintf(p, sizeof p, "%s/config.json", early);
+    const int want_early = which == 1 && x->need_early && !wmss_file_exists(p);
+    const int done = marker(out, ".done", 0);
+    if (done && !want_early) return 0;
     if (stopped(x)) return *interrupted = 1, 0;
     wmss_trainer_args a = x->o->train;
-    char early[CMP_PATH];
     a.train.epochs = which;
-    if (which == 1 && x->need_early) {  // weak = M1's run a quarter into its epoch
-        model_path(x, WMSS_REF_EARLY, early);
+    if (want_early) {  // weak = M1's run a quarter into its epoch
         a.train.export_step = x->steps_per_epoch / 4 > 0 ? x->steps_per_epoch / 4 : 1;
         a.train.export_dir = early;
     }
@@ -137,16 +139,21 @@ static int shared_sft(run_ctx *x, int which, int *interrupted, wmss_error *e) {
         a.train.save_every = (int)x->steps_per_epoch;
         a.train.keep_checkpoints = 1000;
     }
-    SAY("== compare seed %d: shared phase %s (SFT of M0 for %d epoch%s)\n", x->seed, which == 1 ? "M1" : "sft-2ep",
-        which, which == 1 ? "" : "s");
-    if (sft(x, &a, x->o->model, x->o->data, out, interrupted, NULL, e)) return -1;
-    if (*interrupted) return 0;
-    if (which == 1 && x->need_early) {
-        char p[CMP_PATH + 32];
-        snprintf(p, sizeof p, "%s/config.json", early);
-        if (!wmss_file_exists(p)) return wmss_fail(e, "%s: the early model was not written", early);
+    char again[CMP_PATH + 32];
+    if (done) {  // M1 was trained before an arm needed its early model: its run once more, for that model
+        snprintf(again, sizeof again, "%s-again", out);
+        SAY("== compare seed %d: shared phase M1 again, for the model a quarter into its epoch\n", x->seed);
+        if (sft(x, &a, x->o->model, x->o->data, again, interrupted, NULL, e)) return -1;
+        if (*interrupted) return 0;
+        if (wmss_remove_tree(again, e)) return -1;
+    } else {
+        SAY("== compare seed %d: shared phase %s (SFT of M0 for %d epoch%s)\n", x->seed, which == 1 ? "M1" : "sft-2ep",
+            which, which == 1 ? "" : "s");
+        if (sft(x, &a, x->o->model, x->o->data, out, interrupted, NULL, e)) return -1;
+        if (*interrupted) return 0;
     }
-    marker(out, ".done", 1);
+    if (want_early && !wmss_file_exists(p)) return wmss_fail(e, "%s: the early model was not written", early);
+    if (!done) marker(out, ".done", 1);
     return 0;
 }
 
@@ -315,6 +322,10 @@ static int write_result(const run_ctx *x, const wmss_arm *arm, const char *dir, 
     else cJSON_AddNullToObject(j, "metrics");
     cJSON_AddNumberToObject(j, "metrics_offset_epochs",
                             arm->op != WMSS_ARM_EVAL && (arm->from == WMSS_REF_M1 || arm->from == WMSS_REF_SFT2_EPOCH1));
+    wmss_lines L = {0};
+    wmss_error ignored;
+    if (mdir && !wmss_lines_read(metrics, &L, &ignored)) steps = L.n;  // one line per optimizer step
+    wmss_lines_free(&L);
     cJSON_AddNumberToObject(j, "steps", (double)steps);
     cJSON_AddNumberToObject(j, "train_s", train_s);
     cJSON_AddNumberToObject(j, "eval_s", eval_s);
@@ -528,15 +539,6 @@ int wmss_compare_run(const wmss_compare_opts *o, wmss_compare_result *r, wmss_er
     for (int s = 0; s < o->seeds && !rc && !r->interrupted; s++) {
         x.seed = o->first_seed + s;
         cmp_shared_dir(x.shared, o->out, x.seed);
-        // M1 with its early model, if some arm needs it and M1 is not done yet without it.
-        char early[CMP_PATH], m1[CMP_PATH];
-        model_path(&x, WMSS_REF_EARLY, early);
-        model_path(&x, WMSS_REF_M1, m1);
-        if (x.need_early && marker(m1, ".done", 0) && !wmss_is_dir(early)) {
-            rc = wmss_fail(e, "%s was trained without the early model that wmss-weak-early needs; remove that "
-                              "directory to train it again", m1);
-            break;
-        }
         if ((rc = wmss_mkdir_p(x.shared, e))) break;
         for (int i = 0; i < n && !rc && !r->interrupted; i++) rc = run_arm(&x, &arms[i], &r->interrupted, e);
         // sft-2ep's checkpoints: only the end of epoch 1 is needed (wmss-continued).
