@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "compare.h"
+#include "dist.h"
 #include "train_flags.h"
 
 #define OWN 18
@@ -71,6 +72,14 @@ int cmd_compare(int argc, char **argv) {
         return 2;
     }
     wmss_error e = {{0}};
+    wmss_dist dist;  // one process: the phases run one after another, each on all of this process's threads
+    if (wmss_dist_init(&dist, &e) || wmss_dist_size(&dist) > 1) {
+        fprintf(stderr, "wmss compare: %s\n", e.msg[0] ? e.msg : "runs as one process, not under mpirun (its phases are "
+                                                               "not data parallel yet)");
+        wmss_dist_finalize(&dist, 0);
+        return 2;
+    }
+    wmss_dist_finalize(&dist, 0);
     wmss_arm *arms;
     int n_arms;
     if (wmss_arms_parse_list(arms_s, &arms, &n_arms, &e)) {
