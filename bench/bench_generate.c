@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "device.h"
 #include "generate.h"
 
 static double now(void) {
@@ -15,7 +16,12 @@ static double now(void) {
 
 int main(int argc, char **argv) {
     const int C = argc > 1 ? atoi(argv[1]) : 256, L = argc > 2 ? atoi(argv[2]) : 4, V = 32768;
-    const int PROMPT = 128, NEW = 64, STREAMS = 8;
+    // bench_generate [hidden [layers [streams]]]; WMSS_DEVICE=cpu|cuda|auto picks the backend.
+    const int PROMPT = 128, NEW = 64, STREAMS = argc > 3 ? atoi(argv[3]) : 8;
+    if (STREAMS < 1 || STREAMS > 64) {
+        fprintf(stderr, "bench_generate: streams must be in 1..64\n");
+        return 2;
+    }
     char json[1024];
     snprintf(json, sizeof json,
              "{\"architectures\": [\"Qwen3ForCausalLM\"], \"hidden_size\": %d, \"intermediate_size\": %d,"
@@ -23,6 +29,13 @@ int main(int argc, char **argv) {
              " \"vocab_size\": %d, \"tie_word_embeddings\": true}",
              C, 3 * C, L, C / 64, C / 128 > 0 ? C / 128 : 1, V);
     wmss_error e;
+    if (wmss_dev_select(getenv("WMSS_DEVICE"), &e)) {
+        fprintf(stderr, "bench_generate: %s\n", e.msg);
+        return 1;
+    }
+    char dev[256];
+    wmss_dev_describe(dev, sizeof dev);
+    printf("device: %s\n", dev);
     wmss_config cfg;
     wmss_model m;
     cJSON *j = cJSON_Parse(json);
@@ -32,8 +45,8 @@ int main(int argc, char **argv) {
     }
     cJSON_Delete(j);
     wmss_model_init_random(&m, 1);
-    int32_t *prompts[STREAMS];
-    int lens[STREAMS];
+    int32_t *prompts[64];
+    int lens[64];
     srand(2);
     for (int s = 0; s < STREAMS; s++) {
         lens[s] = PROMPT;
@@ -41,7 +54,7 @@ int main(int argc, char **argv) {
         for (int t = 0; t < PROMPT; t++) prompts[s][t] = rand() % V;
     }
     wmss_gen_opts o = {.max_new_tokens = 1, .temperature = 0, .top_p = 1, .batch = 1, .prefill_chunk = 4096};
-    wmss_gen_output out[STREAMS];
+    wmss_gen_output out[64];
     // Prefill alone: generate one token.
     double t0 = now();
     wmss_generate(&m, (const int32_t *const *)prompts, lens, 1, &o, out, NULL, NULL, &e);

@@ -27,7 +27,7 @@ int cmd_grads(int argc, char **argv) {
     const char *chunk_s = "256";
     data_flags df;
     int done;
-    cli_opt opts[7 + DATA_FLAG_COUNT] = {
+    cli_opt opts[8 + DATA_FLAG_COUNT] = {
         {"--model", "DIR", "the (strong) model directory (required)", &model_dir, NULL},
         {"--weak", "DIR", "a weak model: the loss is on lambda*z_strong + (1-lambda)*z_weak", &weak_dir, NULL},
         {"--lambda", "L", "mixing weight of the strong model (default 0.5)", &lambda_s, NULL},
@@ -37,6 +37,7 @@ int cmd_grads(int argc, char **argv) {
         {"--loss-chunk", "N", "token rows per loss chunk (default 256)", &chunk_s, NULL},
     };
     int n_opts = 7 + data_flags_opts(&df, "0", opts + 7);
+    n_opts += data_flags_loss_on_opt(&df, opts + n_opts);
     int rc = cli_parse("grads", "--model DIR [--weak DIR --lambda L] --data FILE --out FILE", argc, argv, opts,
                        n_opts, &done);
     if (done) return rc;

@@ -1,5 +1,6 @@
 // wmss select: WD-DS — sampling weights from weak and strong entropies (paper Eq. 9 or
-// the released code's variant), seeded draws with replacement, deduplication, shuffle;
+// the released code's variant), seeded draws with replacement, deduplication (unless
+// --keep-duplicates), shuffle;
 // writes the active set and its statistics (wdds.h).
 #include <stdio.h>
 
@@ -25,6 +26,8 @@ int cmd_select(int argc, char **argv) {
         {"--seed", "S", "sampling seed (default 42)", &seed_s, NULL},
         {"--draws", "N", "draws with replacement (default |D|)", &draws_s, NULL},
         {"--stats", "FILE", "also write the statistics as JSON", &j.stats, NULL},
+        {"--keep-duplicates", NULL, "write every draw (shuffled), duplicates included, as the released code trains",
+         NULL, &j.keep_duplicates},
     };
     int rc = cli_parse("select", "--data D --weak EW --strong ES --out ACTIVE [options]", argc, argv, opts,
                        sizeof opts / sizeof opts[0], &done);

@@ -5,11 +5,11 @@
 
 int train_flags_opts(train_flags *tf, cli_opt *opts, int io) {
     memset(tf, 0, sizeof *tf);
-    *tf = (train_flags){.epochs = "1", .lr = "1e-5", .warmup_ratio = "0.1", .schedule = "linear", .batch = "16",
+    *tf = (train_flags){.epochs = "1", .lr = "1e-5", .schedule = "linear", .batch = "16",
                         .micro_batch = "4", .max_grad_norm = "1.0", .weight_decay = "0", .seed = "42",
                         .save_every = "0", .keep = "2", .log_every = "0", .loss_chunk = "256", .beta1 = "0.9",
                         .beta2 = "0.999", .eps = "1e-8"};
-    const cli_opt t[TRAIN_FLAG_COUNT - DATA_FLAG_COUNT] = {
+    const cli_opt t[TRAIN_FLAG_COUNT - DATA_FLAG_COUNT - 1] = {
         {"--data", "FILE", "training data, JSONL (required)", &tf->data, NULL},
         {"--out", "DIR", "output directory: model, metrics.jsonl, checkpoints (required)", &tf->out, NULL},
         {"--epochs", "N", "passes over the data (default 1)", &tf->epochs, NULL},
@@ -33,10 +33,15 @@ int train_flags_opts(train_flags *tf, cli_opt *opts, int io) {
         {"--log-every", "N", "steps between log lines when not on a terminal (default: ~50 lines)", &tf->log_every, NULL},
         {"--dtype", "T", "save as float32, bfloat16 or float16 (default: the input model's)", &tf->dtype, NULL},
         {"--loss-chunk", "N", "token rows per LM-head loss chunk (default 256)", &tf->loss_chunk, NULL},
+        {"--neftune-alpha", "A",
+         "NEFTune: add uniform noise of scale A/sqrt(L*d) to the input embeddings in training (default 0 = off; "
+         "the NEFTune paper uses 5)",
+         &tf->neftune_alpha, NULL},
     };
-    const int skip = io ? 0 : TRAIN_IO_FLAG_COUNT, n = TRAIN_FLAG_COUNT - DATA_FLAG_COUNT - skip;
+    const int skip = io ? 0 : TRAIN_IO_FLAG_COUNT, n = TRAIN_FLAG_COUNT - DATA_FLAG_COUNT - 1 - skip;
     memcpy(opts, t + skip, n * sizeof *t);
-    return n + data_flags_opts(&tf->df, "4096", opts + n);
+    int m = n + data_flags_opts(&tf->df, "4096", opts + n);
+    return m + data_flags_loss_on_opt(&tf->df, opts + m);
 }
 
 int train_flags_finish(const char *cmd, train_flags *tf, wmss_trainer_args *a) {
@@ -47,10 +52,10 @@ int train_flags_finish(const char *cmd, train_flags *tf, wmss_trainer_args *a) {
         return 2;
     }
     long epochs, batch, micro, seed, save_every, keep, log_every, chunk, warmup = -1;
-    double lr, ratio, gn, wd, b1, b2, eps;
+    double lr, ratio, gn, wd, b1, b2, eps, neft = 0.0;
     wmss_error e = {{0}};
     if (cli_int("--epochs", tf->epochs, 1, 1000000, &epochs) || cli_double("--lr", tf->lr, &lr) ||
-        cli_double("--warmup-ratio", tf->warmup_ratio, &ratio) ||
+        cli_double("--warmup-ratio", tf->warmup_ratio ? tf->warmup_ratio : "0.1", &ratio) ||
         (tf->warmup_steps && cli_int("--warmup-steps", tf->warmup_steps, 0, 1L << 40, &warmup)) ||
         cli_int("--batch", tf->batch, 1, 1 << 24, &batch) || cli_int("--micro-batch", tf->micro_batch, 1, 1 << 20, &micro) ||
         data_flags_finish(&tf->df) || cli_double("--max-grad-norm", tf->max_grad_norm, &gn) ||
@@ -60,8 +65,13 @@ int train_flags_finish(const char *cmd, train_flags *tf, wmss_trainer_args *a) {
         cli_int("--save-every", tf->save_every, 0, 1L << 40, &save_every) ||
         cli_int("--keep-checkpoints", tf->keep, 1, 1000000, &keep) ||
         cli_int("--log-every", tf->log_every, 0, 1L << 40, &log_every) ||
-        cli_int("--loss-chunk", tf->loss_chunk, 1, 1 << 20, &chunk))
+        cli_int("--loss-chunk", tf->loss_chunk, 1, 1 << 20, &chunk) ||
+        (tf->neftune_alpha && cli_double("--neftune-alpha", tf->neftune_alpha, &neft)))
         return 2;
+    if (!(neft >= 0 && neft <= 1e6)) {
+        fprintf(stderr, "wmss %s: --neftune-alpha must be a number in [0, 1e6]\n", cmd);
+        return 2;
+    }
     if (lr <= 0 || ratio < 0 || ratio > 1 || gn < 0 || wd < 0 || b1 < 0 || b1 >= 1 || b2 < 0 || b2 >= 1 || eps <= 0) {
         fprintf(stderr, "wmss %s: need --lr > 0, 0 <= --warmup-ratio <= 1, --max-grad-norm >= 0, --weight-decay >= 0, "
                         "0 <= betas < 1, --adam-eps > 0\n", cmd);
@@ -86,6 +96,7 @@ int train_flags_finish(const char *cmd, train_flags *tf, wmss_trainer_args *a) {
     o->log_every = (int)log_every;
     o->out_dir = tf->out;
     o->resume = tf->resume;
+    o->neftune_alpha = neft;
     a->data_path = tf->data;
     a->data = tf->df.spec;
     a->loss_chunk = (int)chunk;

@@ -10,7 +10,7 @@
 typedef struct {
     const char *data, *out, *epochs, *lr, *warmup_ratio, *warmup_steps, *schedule, *batch, *micro_batch;
     const char *max_grad_norm, *weight_decay, *seed, *save_every, *keep, *log_every, *dtype, *loss_chunk;
-    const char *beta1, *beta2, *eps;
+    const char *beta1, *beta2, *eps, *neftune_alpha;
     int resume, no_shuffle, overwrite;
     data_flags df;
 } train_flags;
@@ -18,9 +18,10 @@ typedef struct {
 // --data, --out, --epochs, --resume, --overwrite: the options of one training run
 // (wmss run has its own).
 #define TRAIN_IO_FLAG_COUNT 5
-#define TRAIN_FLAG_COUNT (18 + DATA_FLAG_COUNT + TRAIN_IO_FLAG_COUNT)
+#define TRAIN_FLAG_COUNT (20 + DATA_FLAG_COUNT + TRAIN_IO_FLAG_COUNT)
 
-// Fills defaults and writes the option table into opts (TRAIN_FLAG_COUNT entries with
+// Options whose absence matters (wmss run's --preset fills what is not given) stay
+// NULL until given: warmup_ratio, warmup_steps, df.loss_on. Fills defaults and writes the option table into opts (TRAIN_FLAG_COUNT entries with
 // io, TRAIN_FLAG_COUNT - TRAIN_IO_FLAG_COUNT without); returns the number written.
 int train_flags_opts(train_flags *tf, cli_opt *opts, int io);
 // Checks and converts the values into a (per-branch fields left to the caller).

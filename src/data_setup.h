@@ -17,6 +17,9 @@ typedef struct {
     const char *bad_data;         // "stop" (NULL, the default) or "skip"
     const char *overlong;         // "truncate" (NULL, the default) or "drop"
     const char *enable_thinking;  // NULL, "true" or "false"
+    int loss_on_all;              // the loss covers every next-token position, the prompt's
+                                  // too (TRL's default without completion_only_loss; the
+                                  // released code's joint phase); 0: the completion only
 } wmss_data_spec;
 
 #define WMSS_DATA_SPEC_DEFAULT ((wmss_data_spec){.max_len = 4096})

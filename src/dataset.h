@@ -12,7 +12,8 @@
 //                                              appended
 //   {"input_ids": [...], "completion_mask": [...]}  pre-tokenized (mask optional = all 1)
 // Text is tokenized with add_special_tokens (so Llama 3 gets its BOS where transformers
-// adds it). Token t is a training target iff mask[t] = 1 and t > 0.
+// adds it). Token t is a training target iff mask[t] = 1 and t > 0. With loss_on_all the
+// mask is set to 1 everywhere after the first token (after truncation).
 #ifndef WMSS_DATASET_H
 #define WMSS_DATASET_H
 
@@ -35,6 +36,8 @@ typedef struct {
     const char *chat_error;        // why there is no template (reported if one is needed)
     int enable_thinking;           // qwen3 template option (-1 unset)
     int vocab_size;                // ids must be < vocab_size (0: no check)
+    int loss_on_all;               // every token after an example's first is a target,
+                                   // whatever the format's mask says (--loss-on all)
     FILE *log;                     // warnings (first few per kind); NULL = silent
 } wmss_data_opts;
 

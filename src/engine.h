@@ -25,7 +25,19 @@ typedef struct {
     int max_tokens, max_seqs;
     int *ids, *start, *targets;  // (max_tokens), (max_seqs + 1), (max_tokens)
     float *tok_entropy;          // (max_tokens) per-token entropy when examples' entropies are asked for
+    // NEFTune (training only; 0 = off, what wmss_engine_create sets): each trainable branch
+    // k gets embedding noise (ops.h) of this alpha with the seed wmss_noise_branch_seed(
+    // noise_seed, k), so the branches' noises differ, as TRL would give each model it
+    // trains its own; frozen branches get none. The trainer sets noise_seed before every
+    // micro-batch (wmss_noise_step_seed).
+    float neftune_alpha;
+    uint64_t noise_seed;
 } wmss_engine;
+
+// The noise seeds: one per (run seed, optimizer step, micro-batch index within the step)
+// -- the same on every rank, whatever their number -- and one per branch from it.
+uint64_t wmss_noise_step_seed(uint64_t run_seed, long step, int micro_batch);
+uint64_t wmss_noise_branch_seed(uint64_t step_seed, int branch);
 
 typedef struct {
     wmss_model *model;

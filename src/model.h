@@ -112,6 +112,10 @@ typedef struct {
     const int *ids;     // (N)
     const int *start;   // (B+1), start[0] = 0, start[B] = N
     int B;
+    float noise_alpha;  // NEFTune (training only): > 0 adds embedding_noise (ops.h) of this
+                        // alpha and noise_seed to the input embeddings; 0 (scoring,
+                        // evaluation, generation): none. Not with a KV cache.
+    uint64_t noise_seed;
 } wmss_batch;
 
 // Index arrays of a batch, for up to N tokens (views into one buffer).

@@ -48,6 +48,19 @@ double sum_squares(const float *x, size_t n);
 void embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C);
 // Accumulates dtable[ids[i]] += scale * dout[i] (ids may repeat).
 void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C);
+// NEFTune's noise on the input embeddings (training only), in place on x (N, C) holding B
+// packed sequences (seq_start (B+1), device ints, seq_start[0] = 0, seq_start[B] = N;
+// every sequence non-empty): for token n of
+// sequence b (L = its length) and channel c,
+//   x[n, c] += s_b * u(seed, n * C + c),   s_b = (float)((double)alpha / sqrt((double)L * C))
+// (the product s_b * u rounded to float, then the sum: no fused multiply-add), where u
+// is a counter-based uniform in (-1, 1): z = splitmix64's output for state seed and
+// counter k + 1, i.e. z = seed + (k + 1) * 0x9E3779B97F4A7C15, z = (z ^ z >> 30) *
+// 0xBF58476D1CE4E5B9, z = (z ^ z >> 27) * 0x94D049BB133111EB, z ^= z >> 31 (mod 2^64),
+// and u = (2 * (z >> 40) + 1 - 2^24) / 2^24 (exact in float, symmetric, mean 0).
+// Every backend gives the same bits, whatever its threading. The backward pass is the
+// identity (the noise does not depend on x).
+void embedding_noise(float *x, const int *seq_start, int B, int N, int C, float alpha, uint64_t seed);
 
 // out (N, OC) = inp (N, IC) @ w^T + bias, with w (OC, IC) as PyTorch's Linear stores
 // it; bias (OC) may be NULL.

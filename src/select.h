@@ -36,6 +36,10 @@ typedef struct {
 // Draws `draws` indices from p with replacement (seeded), removes duplicates and
 // shuffles: out (n capacity) receives *n_out distinct indices.
 void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out, int *n_out, wmss_draw_stats *st);
+// The released code's variant (--keep-duplicates): the same draws, every one kept, then
+// shuffled: out (draws capacity) receives all `draws` indices, duplicates included; st
+// as above (unique = distinct indices among them). Returns `draws` (0: out of memory).
+int wmss_select_draw_all(const double *p, int n, int draws, uint64_t seed, int *out, wmss_draw_stats *st);
 
 // Names of the presets and normalizations ("paper", "released-code"; "per-term",
 // "none") and their parsers (0, or -1 for an unknown name).

@@ -46,6 +46,11 @@ typedef struct {
     const char *command;        // "sft" / "joint": recorded in the state
     volatile sig_atomic_t *stop;  // set by a signal handler: checkpoint and stop
     const wmss_dist *dist;      // the ranks sharing each step; NULL: this process alone
+    double neftune_alpha;       // NEFTune: > 0 adds uniform noise of scale alpha / sqrt(L * d) to
+                                // the input embeddings of every trainable branch in training
+                                // (L the sequence's length, d the hidden size), seeded per
+                                // optimizer step, micro-batch and branch (engine.h); never in
+                                // scoring or evaluation. 0: off (bit-identical to no NEFTune)
     // ---- continuing an earlier run (the compare harness's wmss-continued and
     // wmss-weak-early arms, compare.h); all zero / NULL: an ordinary phase ----
     long sched_start, sched_total;  // sched_total > 0: this phase is the part of a longer schedule

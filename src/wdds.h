@@ -35,6 +35,8 @@ typedef struct {
     uint64_t seed;
     int draws;                         // draws with replacement; <= 0: one per scored example
     FILE *log;                         // the statistics in a few lines; NULL: quiet
+    int keep_duplicates;               // write every draw (shuffled), duplicates included: exactly
+                                       // `draws` lines, as the released code trains on (0: deduplicate)
 } wmss_select_job;
 
 int wmss_select_run(const wmss_select_job *j, wmss_error *e);

@@ -362,6 +362,8 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
             warn(o, ds->n_truncated, where, "truncated to --max-len");
             b.len = start + o->max_len;
         }
+        if (o->loss_on_all)  // the whole sequence: every token that has a predecessor
+            for (int64_t t = start + 1; t < b.len; t++) b.mask[t] = 1;
         int targets = 0;
         for (int64_t t = start + 1; t < b.len; t++) targets += b.mask[t];
         if (targets == 0) {

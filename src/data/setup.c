@@ -41,6 +41,7 @@ int wmss_data_setup_load(wmss_data_setup *d, const char *model_dir, const char *
         .chat_error = d->have_chat ? NULL : d->chat_error.msg,
         .enable_thinking = -1,
         .vocab_size = vocab_size,
+        .loss_on_all = s->loss_on_all,
         .log = log,
     };
     if (reader_opts(s, &o, e) || wmss_dataset_load(data_path, &o, &d->ds, e)) return -1;

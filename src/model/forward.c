@@ -82,6 +82,8 @@ static int forward_impl(const wmss_model *m, wmss_acts *a, const wmss_batch *b, 
 
     const float off = c->arch->norm_plus_one ? 1.0f : 0.0f, eps = c->rms_norm_eps;
     embedding_forward(a->resid, a->ix.ids, m->w.embed, c->embed_scale, N, C);
+    if (b->noise_alpha > 0 && !kv)  // NEFTune, after Gemma's scaling (the embedding module's output)
+        embedding_noise(a->resid, a->ix.seq_start, b->B, N, C, b->noise_alpha, b->noise_seed);
     for (int l = 0; l < c->num_layers; l++) {
         const wmss_layer_weights *w = &m->w.layers[l];
         const size_t ls = a->keep_layers ? (size_t)l : 0;  // activation slot

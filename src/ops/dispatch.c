@@ -88,6 +88,9 @@ void embedding_forward(float *out, const int *ids, const float *table, float sca
 void embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C) {
     g_be->embedding_backward(dtable, dout, ids, scale, N, C);
 }
+void embedding_noise(float *x, const int *seq_start, int B, int N, int C, float alpha, uint64_t seed) {
+    g_be->embedding_noise(x, seq_start, B, N, C, alpha, seed);
+}
 void matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC, int OC) {
     g_be->matmul_forward(out, inp, w, bias, N, IC, OC);
 }

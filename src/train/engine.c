@@ -70,6 +70,21 @@ void wmss_engine_free(wmss_engine *en) {
     memset(en, 0, sizeof *en);
 }
 
+// splitmix64's finalizer.
+static uint64_t mix64(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+uint64_t wmss_noise_step_seed(uint64_t run_seed, long step, int micro_batch) {
+    return mix64(mix64(mix64(run_seed ^ 0x4E454654554E45ull) + (uint64_t)step) + (uint64_t)micro_batch);
+}
+
+uint64_t wmss_noise_branch_seed(uint64_t step_seed, int branch) {
+    return mix64(step_seed + 0x9E3779B97F4A7C15ull * (uint64_t)(branch + 1));
+}
+
 void wmss_engine_zero_grad(wmss_engine *en) {
     for (int k = 0; k < en->K; k++)
         if (en->br[k].grad) wmss_dev_zero(en->br[k].grad, en->br[k].model->layout.n_floats * sizeof(float));
@@ -97,6 +112,9 @@ int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *i
     wmss_loss_branch lb[WMSS_LOSS_MAX_BRANCHES];
     for (int k = 0; k < en->K; k++) {
         wmss_branch *b = &en->br[k];
+        const int noisy = en->neftune_alpha > 0 && b->trainable;
+        batch.noise_alpha = noisy ? en->neftune_alpha : 0.0f;
+        batch.noise_seed = noisy ? wmss_noise_branch_seed(en->noise_seed, k) : 0;
         if (wmss_forward(b->model, &b->acts, &batch, NULL, e)) return -1;
         lb[k] = (wmss_loss_branch){
             .h = b->acts.final_norm,

@@ -178,9 +178,12 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         // This rank's share: micro-batches rank, rank + ranks, ... of the step (strided,
         // so that the longest-first order spreads the work evenly).
         int lrc = 0;
-        for (int b = rank; b < plan.n_mb && !lrc; b += ranks)
+        en->neftune_alpha = (float)o->neftune_alpha;
+        for (int b = rank; b < plan.n_mb && !lrc; b += ranks) {
+            en->noise_seed = wmss_noise_step_seed(o->seed, step, b);
             lrc = wmss_engine_accumulate(en, ds, plan.order + plan.start[b], wmss_mb_size(&plan, b),
                                          (float)(1.0 / targets), &ls, en->K > 1 ? &own : NULL, NULL, e);
+        }
         // The step's scalars in one all-reduce: failure and stop flags, loss statistics.
         int64_t cnt[6] = {lrc != 0, o->stop && *o->stop, ls.n_tokens, ls.n_correct, own.n_tokens, own.n_correct};
         double sums[4] = {ls.loss_sum, ls.entropy_sum, own.loss_sum, own.entropy_sum};

@@ -1,7 +1,9 @@
 // Algorithm 1: see algorithm.h.
 #include "algorithm.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fsutil.h"
@@ -23,6 +25,92 @@ void wmss_algorithm_opts_default(wmss_algorithm_opts *o) {
     o->batch_tokens = 8192;
     o->score_loss_chunk = 256;
     o->log = stderr;
+    wmss_algorithm_apply_preset(o, WMSS_RUN_PRESET_PAPER);
+}
+
+void wmss_algorithm_apply_preset(wmss_algorithm_opts *o, wmss_run_preset p) {
+    const int released = p == WMSS_RUN_PRESET_RELEASED;
+    o->preset = p;
+    o->select.preset = released ? WMSS_PRESET_RELEASED : WMSS_PRESET_PAPER;
+    o->keep_duplicates = released;
+    o->joint_loss_on_all = released;
+    o->train.train.warmup_ratio = released ? 0.0 : 0.1;
+    o->train.train.warmup_steps = released ? 0 : -1;
+}
+
+const char *wmss_run_preset_name(wmss_run_preset p) { return p == WMSS_RUN_PRESET_RELEASED ? "released-code" : "paper"; }
+
+int wmss_run_preset_parse(const char *s, wmss_run_preset *p) {
+    if (!strcmp(s, "paper")) *p = WMSS_RUN_PRESET_PAPER;
+    else if (!strcmp(s, "released-code")) *p = WMSS_RUN_PRESET_RELEASED;
+    else return -1;
+    return 0;
+}
+
+char *wmss_algorithm_settings_json(const wmss_algorithm_opts *o) {
+    const wmss_train_opts *t = &o->train.train;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "preset", wmss_run_preset_name(o->preset));
+    cJSON_AddStringToObject(j, "select_preset", wmss_select_preset_name(o->select.preset));
+    cJSON_AddStringToObject(j, "normalize", wmss_select_norm_name(o->select.normalize));
+    double w3[3] = {o->select.alpha, o->select.beta, o->select.gamma};
+    cJSON_AddItemToObject(j, "weights", cJSON_CreateDoubleArray(w3, 3));
+    cJSON_AddBoolToObject(j, "keep_duplicates", o->keep_duplicates);
+    cJSON_AddStringToObject(j, "sft_loss_on", o->train.data.loss_on_all ? "all" : "completion");
+    cJSON_AddStringToObject(j, "joint_loss_on", o->joint_loss_on_all ? "all" : "completion");
+    cJSON_AddNumberToObject(j, "warmup_ratio", t->warmup_steps >= 0 ? 0.0 : t->warmup_ratio);
+    if (t->warmup_steps >= 0) cJSON_AddNumberToObject(j, "warmup_steps", (double)t->warmup_steps);
+    else cJSON_AddNullToObject(j, "warmup_steps");
+    cJSON_AddStringToObject(j, "lr_schedule", wmss_schedule_name(t->schedule));
+    cJSON_AddNumberToObject(j, "lr", t->lr);
+    cJSON_AddNumberToObject(j, "joint_lr", o->joint_lr > 0 ? o->joint_lr : t->lr);
+    cJSON_AddNumberToObject(j, "lambda", o->lambda);
+    cJSON_AddBoolToObject(j, "freeze_weak", o->freeze_weak);
+    cJSON_AddNumberToObject(j, "neftune_alpha", t->neftune_alpha);
+    cJSON_AddNumberToObject(j, "rounds", o->rounds);
+    cJSON_AddNumberToObject(j, "sft_epochs", o->sft_epochs);
+    cJSON_AddNumberToObject(j, "joint_epochs", o->joint_epochs);
+    cJSON_AddNumberToObject(j, "batch", t->batch);
+    cJSON_AddNumberToObject(j, "seed", (double)t->seed);
+    cJSON_AddNumberToObject(j, "select_seed", (double)o->select_seed);
+    if (o->draws > 0) cJSON_AddNumberToObject(j, "draws", o->draws);
+    else cJSON_AddNullToObject(j, "draws");
+    char *text = cJSON_Print(j);
+    cJSON_Delete(j);
+    return text;
+}
+
+// Writes OUT/settings.json and prints the settings that tell the presets apart (rank 0);
+// warns when an earlier call recorded other settings (its finished phases used those).
+static int write_settings(const wmss_algorithm_opts *o, wmss_error *e) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/settings.json", o->out);
+    char *text = wmss_algorithm_settings_json(o);
+    if (!text) return wmss_fail(e, "out of memory");
+    size_t old_len = 0;
+    char *old = NULL;
+    wmss_error ignored;
+    if (wmss_file_exists(path) && wmss_read_file(path, &old, &old_len, &ignored)) old = NULL;
+    const int changed = old && (old_len != strlen(text) || memcmp(old, text, old_len));
+    free(old);
+    const wmss_train_opts *t = &o->train.train;
+    char warmup[64];
+    if (t->warmup_steps > 0) snprintf(warmup, sizeof warmup, "%ld steps", t->warmup_steps);
+    else if (t->warmup_steps < 0 && t->warmup_ratio > 0) snprintf(warmup, sizeof warmup, "%g of the steps", t->warmup_ratio);
+    else snprintf(warmup, sizeof warmup, "none");
+    if (o->log) {
+        fprintf(o->log,
+                "== wmss run: settings (preset %s): selection %s, duplicates %s, joint loss on %s, warmup %s%s -> %s\n",
+                wmss_run_preset_name(o->preset), wmss_select_preset_name(o->select.preset),
+                o->keep_duplicates ? "kept" : "removed", o->joint_loss_on_all ? "all positions" : "completion tokens",
+                warmup, t->neftune_alpha > 0 ? ", NEFTune" : "", path);
+        if (changed)
+            fprintf(o->log, "warning: %s records other settings from an earlier call; the phases already done keep "
+                            "theirs\n", path);
+    }
+    int rc = wmss_write_file_atomic(path, text, strlen(text), e);
+    free(text);
+    return rc;
 }
 
 // Rank 0's answer, on every rank (a failed broadcast has already ended the job).
@@ -107,6 +195,7 @@ static int joint_phase(const wmss_algorithm_opts *o, const char *weak_dir, const
     a.train.branch_dir[1] = "weak";
     a.train.command = o->freeze_weak ? "joint-frozen-weak" : "joint";
     a.train.epochs = o->joint_epochs;
+    a.data.loss_on_all = o->joint_loss_on_all;
     if (o->joint_lr > 0) a.train.lr = o->joint_lr;
     // Branch 0 is the strong model: the saved one, and first in the mixed logits.
     wmss_branch_spec spec[2] = {{&strong, (float)o->lambda, 1}, {&weak, (float)(1.0 - o->lambda), !o->freeze_weak}};
@@ -136,7 +225,7 @@ int wmss_algorithm_run(const wmss_algorithm_opts *o, const wmss_dist *dist, wmss
     const int root = wmss_dist_is_root(dist);
     char m1[4200], weak[4200], strong[4200], rdir[4200], ew[4300], es[4300], act[4300], stats[4300], joint[4300];
     char *fin = r->final_model;
-    if (root_did(dist, root && wmss_mkdir_p(o->out, e))) return -1;
+    if (root_did(dist, root && (wmss_mkdir_p(o->out, e) || write_settings(o, e)))) return -1;
     snprintf(m1, sizeof m1, "%s/m1", o->out);
     // Phase 1: SFT.
     if (!root_says(dist, done_marker(m1, 0))) {
@@ -162,12 +251,14 @@ int wmss_algorithm_run(const wmss_algorithm_opts *o, const wmss_dist *dist, wmss
             SAY("== wmss run: round %d, entropy of the %s model %s\n", t, s ? "strong" : "weak", score[s][0]);
             wmss_entropy_job j = {score[s][0], o->data, score[s][1], o->train.data, o->batch_tokens,
                                   o->score_loss_chunk, o->log};
+            j.data.loss_on_all = 0;  // entropy is over the completion positions (DESIGN §2)
             if (wmss_entropy_run(&j, dist, e)) return -1;
         }
         if (!root_says(dist, wmss_file_exists(stats))) {
             if ((r->interrupted = stop_requested(o, dist))) return 0;
             SAY("== wmss run: round %d, selection\n", t);
-            wmss_select_job j = {o->data, ew, es, act, stats, o->select, o->select_seed, o->draws, o->log};
+            wmss_select_job j = {o->data, ew, es, act, stats, o->select, o->select_seed, o->draws, o->log,
+                                 o->keep_duplicates};
             if (root_did(dist, root && wmss_select_run(&j, e))) return -1;
         }
         if (!root_says(dist, done_marker(joint, 0))) {

@@ -192,21 +192,8 @@ int wmss_arm_parse(const char *spec, wmss_arm *a, wmss_error *e) {
 }
 
 int wmss_arm_available(const wmss_arm *a, wmss_error *e) {
-#ifndef WMSS_HAVE_NEFTUNE
-    if (a->neftune_alpha > 0)
-        return wmss_fail(e, "arm '%s': NEFTune is not available in this build (it needs wmss_train_opts.neftune_alpha, "
-                            "from the released-code variants work)", a->name);
-#endif
-#ifndef WMSS_HAVE_LOSS_ON_ALL
-    if (a->loss_on_all)
-        return wmss_fail(e, "arm '%s': the loss over all tokens is not available in this build (it needs "
-                            "wmss_data_spec.loss_on_all, from the released-code variants work)", a->name);
-#endif
-#ifndef WMSS_HAVE_KEEP_DUPLICATES
-    if (a->sel == WMSS_SEL_RELEASED && a->set != WMSS_SET_FULL)
-        return wmss_fail(e, "arm '%s': selection with duplicates kept is not available in this build (it needs "
-                            "wmss_select_job.keep_duplicates, from the released-code variants work)", a->name);
-#endif
+    // Everything the arms use is in this build (NEFTune, the loss over all tokens and
+    // selection with duplicates kept came with the released-code variants).
     (void)a;
     (void)e;
     return 0;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "compare_internal.h"
+#include "algorithm.h"
 #include "config.h"
 #include "fsutil.h"
 #include "grade.h"
@@ -182,12 +183,14 @@ static int selection(run_ctx *x, wmss_sel_ref s, int *interrupted, wmss_error *e
     snprintf(es, sizeof es, "%s/entropy-%s.jsonl", x->shared, strong == WMSS_REF_M1 ? "m1" : "sft2-epoch1");
     if (stopped(x)) return *interrupted = 1, 0;
     if (entropy(x, wm, ew, e) || entropy(x, sm, es, e) || wmss_mkdir_p(dir, e)) return -1;
-    wmss_select_job j = {x->o->data, ew, es, act, stats, x->o->select, (uint64_t)x->seed, x->o->draws, x->o->log};
-    if (s == WMSS_SEL_RELEASED) {
-        j.params.preset = WMSS_PRESET_RELEASED;
-#ifdef WMSS_HAVE_KEEP_DUPLICATES
-        j.keep_duplicates = 1;
-#endif
+    wmss_select_job j = {.data_path = x->o->data, .weak = ew, .strong = es, .out = act, .stats = stats,
+                         .params = x->o->select, .seed = (uint64_t)x->seed, .draws = x->o->draws, .log = x->o->log};
+    if (s == WMSS_SEL_RELEASED) {  // the released code's selection (wmss run --preset released-code's)
+        wmss_algorithm_opts ao;
+        wmss_algorithm_opts_default(&ao);
+        wmss_algorithm_apply_preset(&ao, WMSS_RUN_PRESET_RELEASED);
+        j.params.preset = ao.select.preset;
+        j.keep_duplicates = ao.keep_duplicates;
     }
     SAY("== compare seed %d: selection %s\n", x->seed, cmp_sel_name(s));
     return wmss_select_run(&j, e);
@@ -247,9 +250,7 @@ static int arm_train(run_ctx *x, const wmss_arm *arm, const char *dir, int *inte
     a.train.epochs = arm->epochs;
     a.train.lr = o->train.train.lr * arm->lr_scale;
     if (arm->warmup >= 0) a.train.warmup_ratio = arm->warmup, a.train.warmup_steps = -1;
-#ifdef WMSS_HAVE_NEFTUNE
     a.train.neftune_alpha = arm->neftune_alpha;
-#endif
     if (arm->op == WMSS_ARM_SFT) return sft(x, &a, from, data, dir, interrupted, steps, e);
     // Joint training: branch 0 the strong model (saved), branch 1 the weak one.
     model_path(x, arm->weak, weak_dir);
@@ -265,9 +266,7 @@ static int arm_train(run_ctx *x, const wmss_arm *arm, const char *dir, int *inte
     a.train.save_branch[0] = 1;
     a.train.branch_dir[1] = "weak";
     a.train.command = arm->freeze_weak ? "joint-frozen-weak" : "joint";
-#ifdef WMSS_HAVE_LOSS_ON_ALL
-    a.data.loss_on_all = arm->loss_on_all;
-#endif
+    a.data.loss_on_all = arm->loss_on_all;  // the joint phase only; SFT stays completion-only
     if (arm->continue_state) {
         // sft-2ep's schedule from the end of its epoch 1, with its AdamW state.
         snprintf(opt_path, sizeof opt_path, "%s/optimizer-0.safetensors", from);

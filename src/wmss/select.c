@@ -54,7 +54,11 @@ int wmss_select_weights(const double *h_weak, const double *h_strong, int n, con
     return 0;
 }
 
-void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out, int *n_out, wmss_draw_stats *st) {
+// Both draws: `draws` indices from p with replacement; keep_duplicates writes every draw
+// in draw order, otherwise the distinct ones in index order; then a seeded shuffle (the
+// rng continues after the draws, so the deduplicated result is what it always was).
+static void draw_impl(const double *p, int n, int draws, uint64_t seed, int keep_duplicates, int *out, int *n_out,
+                      wmss_draw_stats *st) {
     double *cdf = malloc(n * sizeof *cdf);
     int *count = calloc(n, sizeof *count);
     memset(st, 0, sizeof *st);
@@ -77,11 +81,14 @@ void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out
             else lo = mid + 1;
         }
         count[lo]++;
+        if (keep_duplicates) out[(*n_out)++] = lo;
     }
-    // Distinct indices in index order, then a seeded shuffle.
+    int unique = 0;
+    // Distinct indices in index order (deduplicated), then a seeded shuffle.
     for (int i = 0; i < n; i++)
         if (count[i]) {
-            out[(*n_out)++] = i;
+            unique++;
+            if (!keep_duplicates) out[(*n_out)++] = i;
             if (count[i] > st->max_multiplicity) st->max_multiplicity = count[i];
         }
     for (int i = *n_out - 1; i > 0; i--) {
@@ -89,8 +96,18 @@ void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out
         int t = out[i]; out[i] = out[j]; out[j] = t;
     }
     st->draws = draws;
-    st->unique = *n_out;
-    st->duplicated_draws = draws - *n_out;
+    st->unique = unique;
+    st->duplicated_draws = draws - unique;
     free(cdf);
     free(count);
+}
+
+void wmss_select_draw(const double *p, int n, int draws, uint64_t seed, int *out, int *n_out, wmss_draw_stats *st) {
+    draw_impl(p, n, draws, seed, 0, out, n_out, st);
+}
+
+int wmss_select_draw_all(const double *p, int n, int draws, uint64_t seed, int *out, wmss_draw_stats *st) {
+    int n_out;
+    draw_impl(p, n, draws, seed, 1, out, &n_out, st);
+    return n_out;
 }

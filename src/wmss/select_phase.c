@@ -50,6 +50,10 @@ static char *stats_json(const wmss_select_job *j, int lines, const wmss_draw_sta
     cJSON_AddNumberToObject(dj, "mean_abs", dh->mean_abs);
     for (int q = 0; q < WMSS_DH_QUANTILES; q++) cJSON_AddNumberToObject(dj, WMSS_DH_QUANTILE_NAME[q], dh->q[q]);
     cJSON_AddNumberToObject(st, "strong_entropy_mean", dh->strong_mean);
+    if (j->keep_duplicates) {  // (absent when deduplicating: that file is what it always was)
+        cJSON_AddTrueToObject(st, "keep_duplicates");
+        cJSON_AddNumberToObject(st, "written", ds->draws);
+    }
     if (warning[0]) cJSON_AddStringToObject(st, "warning", warning);
     else cJSON_AddNullToObject(st, "warning");
     char *text = cJSON_Print(st);
@@ -66,7 +70,9 @@ int wmss_select_run(const wmss_select_job *j, wmss_error *e) {
     if (D.n == 0) { wmss_fail(e, "%s: no examples", j->data_path); goto end; }
     hw = malloc(D.n * sizeof *hw); hs = malloc(D.n * sizeof *hs); cw = malloc(D.n * sizeof *cw);
     cs = malloc(D.n * sizeof *cs); p = malloc(D.n * sizeof *p);
-    cand = malloc(D.n * sizeof *cand); picked = malloc(D.n * sizeof *picked);
+    const int draws = j->draws > 0 ? j->draws : D.n;  // capacity: every draw when they are all kept
+    cand = malloc(D.n * sizeof *cand);
+    picked = malloc((size_t)(j->keep_duplicates && draws > D.n ? draws : D.n) * sizeof *picked);
     if (!hw || !hs || !cw || !cs || !p || !cand || !picked) { wmss_fail(e, "out of memory"); goto end; }
     if (wmss_entropy_file_read(j->weak, D.n, hw, e) || wmss_entropy_file_read(j->strong, D.n, hs, e)) goto end;
     // Candidates: examples scored by both models (null where an example has no target).
@@ -87,7 +93,12 @@ int wmss_select_run(const wmss_select_job *j, wmss_error *e) {
     if (wmss_select_weights(cw, cs, nc, &j->params, p, share, e)) goto end;
     int n_picked;
     wmss_draw_stats ds;
-    wmss_select_draw(p, nc, j->draws > 0 ? j->draws : nc, j->seed, picked, &n_picked, &ds);
+    if (j->keep_duplicates) {
+        n_picked = wmss_select_draw_all(p, nc, j->draws > 0 ? j->draws : nc, j->seed, picked, &ds);
+    } else {
+        wmss_select_draw(p, nc, j->draws > 0 ? j->draws : nc, j->seed, picked, &n_picked, &ds);
+    }
+    if (n_picked == 0) { wmss_fail(e, "out of memory"); goto end; }
     if (write_active(j->out, &D, j->data_path, cand, picked, n_picked, e)) goto end;
     wmss_dh_stats dh;
     if (wmss_dh_stats_compute(cw, cs, nc, &dh, e)) goto end;

@@ -481,6 +481,107 @@ static void fd_embedding(void) {
 }
 
 // ---------------------------------------------------------------------------------
+// embedding_noise (NEFTune): the documented counter-based uniform, written again here
+// from ops.h. Checks: against the float64 reference x + alpha/sqrt(L C) u; bit for bit
+// against the float rounding the contract fixes (so every backend gives the same bits);
+// the noise's law per sequence (|noise| <= the bound, its max >= 0.9 of it on a long
+// sequence, mean near 0, variance near bound^2 / 3); another seed, other noise.
+
+static double noise_u(uint64_t seed, uint64_t k) {
+    uint64_t z = seed + (k + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return ((double)(z >> 40) * 2.0 + 1.0 - 16777216.0) / 16777216.0;
+}
+
+static void noise_case(const int *lens, int B, int C, float alpha, uint64_t seed) {
+    int *start = hi((size_t)B + 1);
+    start[0] = 0;
+    for (int b = 0; b < B; b++) start[b + 1] = start[b] + lens[b];
+    const int N = start[B];
+    const size_t n = (size_t)N * C;
+    float *x = hf(n), *exact = hf(n);
+    randn(x, n, 0.0, 1.0);
+    double *ref = hd(n);
+    for (int b = 0; b < B; b++) {
+        const double sd = (double)alpha / sqrt((double)lens[b] * C);
+        const float sf = (float)sd;
+        for (size_t i = (size_t)start[b] * C; i < (size_t)start[b + 1] * C; i++) {
+            const double u = noise_u(seed, i);
+            ref[i] = (double)x[i] + sd * u;
+            const volatile float d = sf * (float)u;  // rounded, then added (no FMA)
+            exact[i] = x[i] + d;
+        }
+    }
+    char cs[128];
+    snprintf(cs, sizeof cs, "B=%d N=%d C=%d alpha=%g seed=%#llx", B, N, C, alpha, (unsigned long long)seed);
+    float *dx = dup_f(x, n);
+    int *dstart = dup_i(start, (size_t)B + 1);
+    embedding_noise(dx, dstart, B, N, C, alpha, seed);
+    float *out = down_f(dx, n);
+    cmp_f("embedding_noise", cs, out, ref, n, T_ELEM);
+    size_t diff = 0;
+    for (size_t i = 0; i < n; i++) diff += memcmp(&out[i], &exact[i], sizeof(float)) != 0;
+    char detail[160];
+    snprintf(detail, sizeof detail, "%zu of %zu elements differ from the contract's float rounding", diff, n);
+    report(diff == 0, "embedding_noise", cs, detail);
+    // The law of the noise, per sequence, measured on the output.
+    double worst_ratio = 0.0, worst_mean_z = 0.0, worst_var = 0.0, long_max = 0.0;
+    for (int b = 0; b < B; b++) {
+        const double bound = (double)alpha / sqrt((double)lens[b] * C);
+        double mx = 0.0, sum = 0.0, sq = 0.0, xmax = 0.0;
+        const size_t lo = (size_t)start[b] * C, hi_ = (size_t)start[b + 1] * C, m = hi_ - lo;
+        for (size_t i = lo; i < hi_; i++) {
+            const double d = ((double)out[i] - (double)x[i]) / bound;  // in units of the bound
+            mx = fmax(mx, fabs(d));
+            xmax = fmax(xmax, fabs((double)x[i]));
+            sum += d;
+            sq += d * d;
+        }
+        // Measured as out - x, the noise carries out's rounding: half an ulp of |x| + bound.
+        worst_ratio = fmax(worst_ratio, mx - 0x1p-24 * (xmax + bound) / bound);
+        if (m >= 100000) {
+            long_max = fmax(long_max, mx);
+            const double mean = sum / m, var = sq / m - mean * mean;
+            worst_mean_z = fmax(worst_mean_z, fabs(mean) / sqrt(1.0 / 3.0 / m));
+            worst_var = fmax(worst_var, fabs(var - 1.0 / 3.0));
+        }
+    }
+    const int law_ok = worst_ratio <= 1.0 &&
+                       (long_max == 0.0 || (long_max >= 0.9 && worst_mean_z < 5.0 && worst_var < 0.01));
+    snprintf(detail, sizeof detail, "max |noise| / bound %.6f (less out's rounding); long sequences: max %.6f, mean z %.2f, |var - 1/3| %.4f",
+             worst_ratio, long_max, worst_mean_z, worst_var);
+    report(law_ok, "embedding_noise law", cs, detail);
+    release();
+}
+
+static void test_embedding_noise(void) {
+    const int l1[4] = {1, 7, 300, 2};
+    noise_case(l1, 4, 67, 5.0f, 0x1234);
+    const int l2[2] = {1000, 24};
+    noise_case(l2, 2, 256, 5.0f, 0xFEDCBA9876543210ull);
+    const int l3[1] = {40};
+    noise_case(l3, 1, 64, 0.5f, 0);
+    // Another seed gives other noise; alpha 0 leaves x as it is.
+    const int N = 30, C = 33;
+    const int st[2] = {0, N};
+    float *x = hf((size_t)N * C);
+    randn(x, (size_t)N * C, 0.0, 1.0);
+    float *a = dup_f(x, (size_t)N * C), *b = dup_f(x, (size_t)N * C), *z = dup_f(x, (size_t)N * C);
+    int *ds = dup_i(st, 2);
+    embedding_noise(a, ds, 1, N, C, 5.0f, 7);
+    embedding_noise(b, ds, 1, N, C, 5.0f, 8);
+    embedding_noise(z, ds, 1, N, C, 0.0f, 7);
+    float *ha = down_f(a, (size_t)N * C), *hb = down_f(b, (size_t)N * C), *hz = down_f(z, (size_t)N * C);
+    size_t same = 0;
+    for (size_t i = 0; i < (size_t)N * C; i++) same += ha[i] == hb[i];
+    report(same < 10, "embedding_noise", "seeds 7 and 8 give different noise", "");
+    report(!memcmp(hz, x, (size_t)N * C * sizeof(float)), "embedding_noise", "alpha 0 leaves x unchanged", "");
+    release();
+}
+
+// ---------------------------------------------------------------------------------
 // matmul_forward / matmul_backward.
 
 static void ref_matmul_fwd(double *out, const double *inp, const double *w, const double *bias, int N, int IC, int OC) {
@@ -1353,6 +1454,7 @@ int main(void) {
     embedding_case(50, 67, 40, 1.0f);
     embedding_case(300, 200, 130, sqrtf(200.0f));
     fd_embedding();
+    test_embedding_noise();
     test_matmul();
     test_rmsnorm();
     test_rope();

@@ -72,5 +72,25 @@ int main(void) {
         CHECK(&st, fabs(got - want) < 5 * sigma, "inclusion of %d: %.4f, want %.4f +- %.4f", i, got, want, sigma);
         printf("  example %d (p %.1f): included in %.4f of draws, expected %.4f\n", i, q[i], got, want);
     }
+
+    // Keeping duplicates: exactly `draws` indices, the same draws as the deduplicating
+    // call (its distinct set), never a zero-weight example, and the stats agree.
+    for (int s = 0; s < 200; s++) {
+        const int nd = 1 + s % 13;
+        int all[13], m3, dd[5], cnt[5] = {0}, distinct = 0, ok = 1;
+        wmss_draw_stats da, dk;
+        wmss_select_draw(q, n, nd, (uint64_t)s, dd, &m3, &dk);
+        int got = wmss_select_draw_all(q, n, nd, (uint64_t)s, all, &da);
+        ok &= got == nd;
+        for (int i = 0; ok && i < got; i++) ok &= all[i] >= 0 && all[i] < 4 && cnt[all[i]]++ >= 0;
+        for (int i = 0; i < 5; i++) distinct += cnt[i] > 0;
+        for (int i = 0; ok && i < m3; i++) ok &= cnt[dd[i]] > 0;
+        ok &= distinct == m3 && da.unique == m3 && da.draws == nd && da.duplicated_draws == nd - m3 &&
+              da.max_multiplicity == dk.max_multiplicity;
+        if (!ok) {
+            CHECK(&st, 0, "seed %d, %d draws kept: %d written, %d distinct vs %d deduplicated", s, nd, got, distinct, m3);
+            break;
+        }
+    }
     return check_finish(&st, "test_select");
 }

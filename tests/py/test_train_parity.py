@@ -444,6 +444,94 @@ def check_sft(label, cfg_json, seed, n_ex, B, M, lr, warmup, schedule, G, wd, tm
         raise CaseFailure(f"{what}: " + "; ".join(problems))
 
 
+def check_loss_on_all(tmp, keep):
+    """--loss-on all: the loss over every next-token position, the prompt included (TRL
+    without completion_only_loss). The data keeps its completion masks (prefixes, a hole,
+    and an example with no completion token at all, which completion-only training drops);
+    the oracle computes the loss with every mask set to all ones. grads K=1 and K=2, and
+    an SFT run of 3 AdamW steps. Power: the completion-only reference must sit >= 10x the
+    tolerance away, or the check could not tell the two apart."""
+    d, exs = keep["untied_gqa_hd16"]
+    rng = random.Random(77)
+    cfg, p = tt.leaf_params(d)
+    exs = list(exs) + [([rng.randrange(cfg.V) for _ in range(6)], [0] * 6)]
+    all_exs = [(ids, None) for ids, _ in exs]
+    data = os.path.join(tmp, "loss_on_all.jsonl")
+    write_data(data, exs)
+    problems = []
+    # K = 1
+    what = "grads K=1 --loss-on all"
+    try:
+        ref, (gref,) = tt.grads([(cfg, p, 1.0)], all_exs)
+        _, (gmask,) = tt.grads([(cfg, p, 1.0)], exs[:-1])
+        sep = max(rel(gmask[k].numpy(), gref[k].numpy()) for k in gref)
+        if sep < 10 * TOL_GRAD:
+            raise CaseFailure(f"{what}: test design: completion-only gradients only {sep:.1e} away")
+        gpath = os.path.join(tmp, "loss_on_all_k1.safetensors")
+        r = sh(["grads", "--model", d, "--data", data, "--out", gpath, "--loss-on", "all"], what)
+        out = last_json(r.stdout, what)
+        got = read_f32_file(gpath, cfg, what)
+        worst, wname = compare_tensors(got, gref, TOL_GRAD, what)
+        check_stats(what, out, ref, worst, wname, extra=f"; completion-only would be {sep:.1e} away")
+    except CaseFailure as e:
+        problems.append(str(e))
+    # K = 2, two unrelated models, lambda 0.3
+    what = "grads K=2 --loss-on all lambda=0.3"
+    try:
+        w_dir = os.path.join(tmp, "weak_loss_on_all")
+        random_model(w_dir, CFG_UNTIED, 33)
+        cw, pw = tt.leaf_params(w_dir)
+        ref, (gs_ref, gw_ref) = tt.grads([(cfg, p, 0.3), (cw, pw, 0.7)], all_exs)
+        gs_path = os.path.join(tmp, "loa_s.safetensors")
+        gw_path = os.path.join(tmp, "loa_w.safetensors")
+        r = sh(["grads", "--model", d, "--weak", w_dir, "--lambda", "0.3", "--data", data,
+                "--out", gs_path, "--out-weak", gw_path, "--loss-on", "all", "--loss-chunk", "5"], what)
+        out = last_json(r.stdout, what)
+        es, ns = compare_tensors(read_f32_file(gs_path, cfg, what), gs_ref, TOL_GRAD, what + " strong")
+        ew, nw = compare_tensors(read_f32_file(gw_path, cw, what), gw_ref, TOL_GRAD, what + " weak")
+        worst, wn = max((es, "strong " + ns), (ew, "weak " + nw))
+        check_stats(what, out, ref, worst, wn, extra=f"; strong {es:.1e} weak {ew:.1e}")
+    except CaseFailure as e:
+        problems.append(str(e))
+    # SFT: 3 steps of 2 sequences, AdamW, warmup, clipping
+    what = "sft --loss-on all"
+    try:
+        sd = os.path.join(tmp, "loa_sft")
+        random_model(sd, CFG_SFT, 43)
+        c2, p2 = tt.leaf_params(sd)
+        r2 = random.Random(43)
+        lens = [r2.randrange(4, 25) for _ in range(6)]
+        masks = [[0] * (n // 2) + [1] * (n - n // 2) for n in lens]
+        masks[3] = [0] * lens[3]  # no completion token: trained only with --loss-on all
+        sexs = make_examples([tt.model_of(c2, p2)], r2, lens, masks, greedy=0.4)
+        sdata = os.path.join(tmp, "loa_sft.jsonl")
+        write_data(sdata, sexs)
+        steps = [[(ids, None) for ids, _ in sexs[i:i + 2]] for i in range(0, 6, 2)]
+        kw = dict(lr=1e-2, schedule="linear", warmup=1, max_grad_norm=1.0, weight_decay=0.0)
+        ref_w, recs = tt.sft_reference(sd, steps, **kw)
+        msteps = [[x for x in sexs[i:i + 2] if any(x[1][1:])] for i in range(0, 6, 2)]
+        mask_w, _ = tt.sft_reference(sd, msteps, **kw)
+        sep = max(rel(mask_w[k].numpy(), ref_w[k].numpy()) for k in ref_w)
+        if sep < 10 * TOL_WEIGHT:
+            raise CaseFailure(f"{what}: test design: completion-only weights only {sep:.1e} away")
+        got, metrics = run_sft(sd, sdata, os.path.join(tmp, "loa_sft_out"), 2, 1, 1e-2, 1, "linear",
+                               1.0, 0.0, what, extra=["--loss-on", "all"])
+        if len(metrics) != 3:
+            raise CaseFailure(f"{what}: {len(metrics)} optimizer steps, expected 3")
+        e_loss = max(abs(m["loss"] - r["loss"]) / abs(r["loss"]) for m, r in zip(metrics, recs))
+        e_w, wname = compare_tensors(got, ref_w, TOL_WEIGHT, what)
+        ok = e_loss < TOL_LOSS and e_w < TOL_WEIGHT
+        print(f"  {'ok  ' if ok else 'FAIL'} {what} (3 steps of 2, one example without completion "
+              f"tokens): step losses rel {e_loss:.1e}, final weights rel {e_w:.2e} ({wname}); "
+              f"completion-only would be {sep:.1e} away", flush=True)
+        if not ok:
+            raise CaseFailure(f"{what}: step loss rel {e_loss:.1e}, weights {wname} rel {e_w:.2e}")
+    except CaseFailure as e:
+        problems.append(str(e))
+    if problems:
+        raise CaseFailure("; ".join(problems))
+
+
 def main():
     if not (os.path.isfile(WMSS) and os.access(WMSS, os.X_OK)):
         print(f"FAIL: wmss binary not found at {WMSS} (set WMSS)")
@@ -475,6 +563,7 @@ def main():
         ("grads tied", lambda: k1("tied_mqa_bias_hd12", CFG_TIED, 22)),
         ("grads K=2 random pair", k2_random),
         ("grads K=2 close pair", k2_close),
+        ("loss on all positions", lambda: check_loss_on_all(tmp, keep)),
         ("sft linear", lambda: check_sft(
             "linear_warmup_clip", CFG_SFT, 41, n_ex=6, B=2, M=1, lr=1e-2, warmup=1,
             schedule="linear", G=1.0, wd=0.0, tmp=tmp, alternatives=[

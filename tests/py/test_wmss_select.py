@@ -619,6 +619,83 @@ def check_stats_runs(tmp, keep):
         raise CaseFailure("; ".join(problems))
 
 
+def check_keep_duplicates(tmp, keep):
+    """--keep-duplicates: exactly `draws` lines (the default |D|, fewer, more than |D|),
+    duplicates included, each line the input object plus wmss_index; the distinct indices
+    are the deduplicating run's with the same seed; lines are iid draws from p (per-class
+    line counts over the seeds against N p_c, multinomial sd) and shuffled; the stats say
+    draws, unique (distinct) and written."""
+    k = keep["paper-per-term"]
+    data = [example_obj(i, True) for i in range(4 * M)]
+    dp = os.path.join(tmp, "main_data.jsonl")
+    n = k["n"]
+    p = probs(k["preset"], k["norm"], k["w"], k["hw"], k["hs"])
+    ncls = n // M
+    pc = np.array([sum(p[c * M:(c + 1) * M]) for c in range(ncls)])
+    problems, notes = [], []
+    for draws in (None, 7, 3 * n + 1):
+        obs, total, rhos = np.zeros(ncls), 0, []
+        for s in SEEDS:
+            what = f"--keep-duplicates draws {draws or 'default'} seed {s}"
+            out = os.path.join(tmp, f"keep_{draws}_{s}.jsonl")
+            ded = os.path.join(tmp, f"keep_{draws}_{s}_dedupe.jsonl")
+            stp = os.path.join(tmp, f"keep_{draws}_{s}_stats.json")
+            dflags = ["--draws", str(draws)] if draws else []
+            try:
+                sh(["select", "--data", dp, "--weak", k["ew"], "--strong", k["es"], "--out", out,
+                    "--seed", str(s), "--stats", stp, "--keep-duplicates"] + dflags + k["flags"], what)
+                sh(["select", "--data", dp, "--weak", k["ew"], "--strong", k["es"], "--out", ded,
+                    "--seed", str(s)] + dflags + k["flags"], what + " (deduplicated)")
+                active = read_active(out, what)
+                want = draws or n
+                if len(active) != want:
+                    raise CaseFailure(f"{what}: {len(active)} lines, expected exactly {want}")
+                idx = [o["wmss_index"] for o in active]
+                for o in active:
+                    rest = {kk: v for kk, v in o.items() if kk != "wmss_index"}
+                    if rest != data[o["wmss_index"]]:
+                        raise CaseFailure(f"{what}: line for index {o['wmss_index']} is not the input")
+                dset = {o["wmss_index"] for o in read_active(ded, what)}
+                if set(idx) != dset:
+                    raise CaseFailure(f"{what}: distinct indices differ from the deduplicated run "
+                                      f"({len(set(idx))} vs {len(dset)})")
+                if want >= n and len(set(idx)) == len(idx):
+                    raise CaseFailure(f"{what}: no duplicate among {want} draws of {n}")
+                st = read_stats(stp, what)
+                exp_st = {"draws": want, "unique": len(set(idx)), "written": want,
+                          "duplicated": want - len(set(idx)), "keep_duplicates": True}
+                bad = {kk: st.get(kk) for kk, v in exp_st.items() if st.get(kk) != v}
+                if bad:
+                    raise CaseFailure(f"{what}: stats {bad}, expected {exp_st}")
+            except CaseFailure as e:
+                problems.append(str(e))
+                break
+            for c in range(ncls):
+                obs[c] += sum(1 for i in idx if c * M <= i < (c + 1) * M)
+            total += len(idx)
+            if len(idx) > 20:
+                r = np.argsort(np.argsort(idx, kind="stable"), kind="stable").astype(float)
+                rhos.append(abs(float(np.corrcoef(np.arange(len(idx)), r)[0, 1])))
+        if problems:
+            break
+        exp = total * pc
+        sd = np.sqrt(total * pc * (1 - pc))
+        z = (obs - exp) / np.maximum(sd, 1e-9)
+        if np.any(np.abs(z) >= Z_OK) or np.any((pc == 0) & (obs > 0)):
+            problems.append(f"draws {draws}: lines per class {list(obs)} vs {list(np.round(exp, 1))} "
+                            f"(z {list(np.round(z, 2))})")
+        if rhos and max(rhos) >= 0.1:
+            problems.append(f"draws {draws}: order correlates with the index (|rho| {max(rhos):.3f})")
+        notes.append(f"{draws or n}: {int(total)} lines, z max {np.max(np.abs(z)):.2f}"
+                     + (f", |rho| max {max(rhos):.3f}" if rhos else ""))
+    ok = not problems
+    print(f"  {'ok  ' if ok else 'FAIL'} --keep-duplicates (paper/per-term, {len(SEEDS)} seeds): "
+          f"exact line counts, same distinct set as deduplicating, stats; per draws "
+          f"[{'; '.join(notes)}]", flush=True)
+    if problems:
+        raise CaseFailure("; ".join(problems))
+
+
 def check_warning(tmp, keep):
     rng = np.random.default_rng(23)
     n = 40
@@ -790,6 +867,7 @@ def main():
         ("zero weights", lambda: check_zero_weight(tmp)),
         ("reproducibility", lambda: check_reproducible(tmp, keep)),
         ("stats", lambda: check_stats_runs(tmp, keep)),
+        ("keep duplicates", lambda: check_keep_duplicates(tmp, keep)),
         ("warning", lambda: check_warning(tmp, keep)),
         ("bad inputs", lambda: check_bad_inputs(tmp)),
     ]

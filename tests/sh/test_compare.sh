@@ -3,7 +3,8 @@
 # evaluated on a 4-item GSM8K-format file: 2 seeds x 3 arms write the report (summary.md,
 # results.json with every arm, paired differences and t intervals, the four charts);
 # a rerun with a 4th arm (wmss-continued) runs only that arm, leaves the finished
-# results untouched, and continues sft-2ep's schedule; a run interrupted by SIGINT
+# results untouched (wmss-continued continues sft-2ep's schedule, wmss-released keeps
+# every draw); a run interrupted by SIGINT
 # exits 130 and its rerun finishes only the missing arms; bad arm names and arms that
 # need features this build lacks are refused before any training.
 set -u
@@ -36,13 +37,10 @@ common=(--model m0 --data d.jsonl --bench gsm8k --test test.jsonl --seeds 2 --ou
 grep -q "lambda must be in" bad.log || fail "bad lambda: $(cat bad.log)"
 "$WMSS" compare "${common[@]}" --arms "sft-2ep,wmsss" > bad.log 2>&1 && fail "unknown arm accepted"
 grep -q "unknown arm 'wmsss'" bad.log || fail "unknown arm: $(cat bad.log)"
-if "$WMSS" compare "${common[@]}" --arms neftune > bad.log 2>&1; then
-    : # a build with NEFTune (the variants work) may run it; not here
-else
-    grep -q "not available in this build" bad.log || fail "neftune: $(cat bad.log)"
-fi
+"$WMSS" compare "${common[@]}" --arms "wmss-continued-jlr-0.3" > bad.log 2>&1 && fail "lr on wmss-continued accepted"
+grep -q "does not take 'jlr'" bad.log || fail "continued: $(cat bad.log)"
 [ ! -d cmp/seed-1 ] || fail "a refused run started work"
-echo "ok   bad arm names refused; unavailable features named"
+echo "ok   bad arm names and parameters refused before any work"
 
 # 2. 2 seeds x 3 arms: the report.
 "$WMSS" compare "${common[@]}" --arms sft-2ep,m1,wmss > run1.log 2>&1 || { tail -30 run1.log; fail "compare"; }
@@ -73,13 +71,14 @@ PY
 for s in 1 2; do for a in sft-2ep m1 wmss; do [ -s cmp/seed-$s/arms/$a/result.json ] || fail "no result for seed $s arm $a"; done; done
 echo "ok   2 seeds x 3 arms: report with paired differences and t intervals, 4 charts"
 
-# 3. A 4th arm: only it runs; finished results are untouched. wmss-continued goes on
-#    with sft-2ep's schedule from the end of its epoch 1.
+# 3. Two more arms: only they run; finished results are untouched. wmss-continued goes
+#    on with sft-2ep's schedule from the end of its epoch 1; wmss-released trains on all
+#    |D| draws (duplicates kept) with the loss on every token and no warmup.
 stat -c '%Y %s %n' cmp/seed-*/arms/*/result.json > before.txt
 sleep 1
-"$WMSS" compare "${common[@]}" --arms sft-2ep,m1,wmss,wmss-continued > run2.log 2>&1 || { tail -30 run2.log; fail "rerun"; }
-grep -q "2 arm run(s) finished now, 6 already done" run2.log || fail "rerun: $(tail -3 run2.log)"
-[ "$(grep -c 'training' run2.log)" -eq 2 ] || fail "rerun trained more than the new arm: $(grep '^==' run2.log)"
+"$WMSS" compare "${common[@]}" --arms sft-2ep,m1,wmss,wmss-continued,wmss-released > run2.log 2>&1 || { tail -30 run2.log; fail "rerun"; }
+grep -q "4 arm run(s) finished now, 6 already done" run2.log || fail "rerun: $(tail -3 run2.log)"
+[ "$(grep -c ': training' run2.log)" -eq 4 ] || fail "rerun trained more than the new arm: $(grep '^==' run2.log)"
 stat -c '%Y %s %n' $(awk '{print $3}' before.txt) | cmp -s - before.txt || fail "finished results were rewritten"
 $PY - <<'PY' || fail "wmss-continued schedule"
 import json
@@ -90,12 +89,16 @@ for s in (1, 2):
     assert abs(cont[0]["lr"] - sft2[4]["lr"]) < 1e-9, (cont[0]["lr"], sft2[4]["lr"])
     assert all(a["lr"] > b["lr"] > 0 for a, b in zip(cont, cont[1:])), [c["lr"] for c in cont]
     assert cont[-1]["lr"] >= sft2[-1]["lr"]
+    rel = [json.loads(l) for l in open(f"cmp/seed-{s}/arms/wmss-released/metrics.jsonl")]
+    assert sum(1 for _ in open(f"cmp/seed-{s}/shared/select-released/active.jsonl")) == 16  # every draw
+    assert len(rel) == 4 and rel[0]["lr"] == 5e-3, (len(rel), rel[0]["lr"])  # a full epoch's steps, no warmup
+    assert rel[0]["trained_tokens"] > json.loads(open(f"cmp/seed-{s}/arms/wmss/metrics.jsonl").readline())["trained_tokens"]
 PY
 [ -d cmp/seed-1/shared/sft2/checkpoint-4 ] || fail "sft-2ep's epoch-1 checkpoint missing"
-echo "ok   rerun with a 4th arm ran only it (2 seeds); wmss-continued continues sft-2ep's schedule"
+echo "ok   rerun with 2 more arms ran only them; wmss-continued continues sft-2ep's schedule; wmss-released keeps every draw"
 
 # 4. Interrupted (SIGINT during a training phase): exit 130; the rerun finishes only the missing arms.
-arms=sft-2ep,m1,wmss,wmss-continued,sft-restarted,wmss-lambda-0.3
+arms=sft-2ep,m1,wmss,wmss-continued,wmss-released,sft-restarted,wmss-lambda-0.3,neftune
 "$WMSS" compare "${common[@]}" --arms $arms > run3.log 2>&1 &
 pid=$!
 for i in $(seq 1 600); do grep -q "arm sft-restarted: training" run3.log && break; sleep 0.1; done
@@ -104,18 +107,18 @@ wait $pid; rc=$?
 [ $rc -eq 130 ] || { tail -20 run3.log; fail "interrupted run exited $rc, want 130"; }
 grep -q "interrupted; rerun the same command" run3.log || fail "no interruption message"
 done1=$(ls cmp/seed-*/arms/*/result.json | wc -l)
-[ "$done1" -lt 12 ] || fail "nothing was left to do after the interruption"
+[ "$done1" -lt 16 ] || fail "nothing was left to do after the interruption"
 stat -c '%Y %s %n' cmp/seed-*/arms/*/result.json > before.txt
 sleep 1
 "$WMSS" compare "${common[@]}" --arms $arms > run4.log 2>&1 || { tail -30 run4.log; fail "resumed run"; }
-grep -q "$((12 - done1)) arm run(s) finished now, $done1 already done" run4.log || fail "resume: $(tail -2 run4.log), $done1 were done"
+grep -q "$((16 - done1)) arm run(s) finished now, $done1 already done" run4.log || fail "resume: $(tail -2 run4.log), $done1 were done"
 stat -c '%Y %s %n' $(awk '{print $3}' before.txt) | cmp -s - before.txt || fail "finished results were rewritten on resume"
-[ "$(ls cmp/seed-*/arms/*/result.json | wc -l)" -eq 12 ] || fail "not every arm finished"
+[ "$(ls cmp/seed-*/arms/*/result.json | wc -l)" -eq 16 ] || fail "not every arm finished"
 $PY -c "
 import json; r = json.load(open('cmp/report/results.json'))
-assert [a['name'] for a in r['arms']] == ['sft-2ep', 'm1', 'wmss', 'wmss-continued', 'sft-restarted', 'wmss[lambda=0.3]']
+assert [a['name'] for a in r['arms']] == ['sft-2ep', 'm1', 'wmss', 'wmss-continued', 'wmss-released', 'sft-restarted', 'wmss[lambda=0.3]', 'neftune']
 assert all(a['paired']['n'] == 2 for a in r['arms'])" || fail "final report"
-echo "ok   SIGINT: exit 130 with $done1 of 12 arm results; the rerun finished the other $((12 - done1)) only"
+echo "ok   SIGINT: exit 130 with $done1 of 16 arm results; the rerun finished the other $((16 - done1)) only"
 
 # 5. Other settings in the same directory are refused.
 "$WMSS" compare "${common[@]}" --lr 1e-3 --arms sft-2ep > bad.log 2>&1 && fail "changed --lr accepted"

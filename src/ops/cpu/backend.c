@@ -58,6 +58,7 @@ const wmss_backend wmss_backend_cpu = {
     .sum_squares = cpu_sum_squares,
     .embedding_forward = cpu_embedding_forward,
     .embedding_backward = cpu_embedding_backward,
+    .embedding_noise = cpu_embedding_noise,
     .matmul_forward = cpu_matmul_forward,
     .matmul_backward = cpu_matmul_backward,
     .rmsnorm_forward = cpu_rmsnorm_forward,

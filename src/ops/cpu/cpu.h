@@ -16,6 +16,7 @@ double cpu_sum_squares(const float *x, size_t n);
 
 void cpu_embedding_forward(float *out, const int *ids, const float *table, float scale, int N, int C);
 void cpu_embedding_backward(float *dtable, const float *dout, const int *ids, float scale, int N, int C);
+void cpu_embedding_noise(float *x, const int *seq_start, int B, int N, int C, float alpha, uint64_t seed);
 void cpu_matmul_forward(float *out, const float *inp, const float *w, const float *bias, int N, int IC, int OC);
 void cpu_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp, const float *w,
                          int N, int IC, int OC);

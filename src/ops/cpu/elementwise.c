@@ -15,6 +15,33 @@ void cpu_embedding_forward(float *out, const int *ids, const float *table, float
     }
 }
 
+// NEFTune's noise (ops.h): the counter-based uniform, then s_b * u added per element.
+static inline float noise_uniform(uint64_t seed, uint64_t k) {
+    uint64_t z = seed + (k + 1) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return (float)((int32_t)(z >> 40) * 2 + 1 - (1 << 24)) * 0x1p-24f;
+}
+
+void cpu_embedding_noise(float *x, const int *seq_start, int B, int N, int C, float alpha, uint64_t seed) {
+    #pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        int lo = 0, hi = B - 1;  // the sequence of token n: the last b with seq_start[b] <= n
+        while (lo < hi) {
+            const int mid = (lo + hi + 1) / 2;
+            if (seq_start[mid] <= n) lo = mid;
+            else hi = mid - 1;
+        }
+        const float s = (float)((double)alpha / sqrt((double)(seq_start[lo + 1] - seq_start[lo]) * C));
+        float *xn = x + (size_t)n * C;
+        for (int c = 0; c < C; c++) {
+            const float d = s * noise_uniform(seed, (uint64_t)n * C + c);  // rounded, then added
+            xn[c] += d;
+        }
+    }
+}
+
 // gelu_pytorch_tanh: 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi), as
 // PyTorch's CPU kernel evaluates it.
 static const float GELU_K = 0.7978845608028654f, GELU_C = 0.044715f;

@@ -24,6 +24,7 @@ static wmss_backend make_table(void) {
     t.sum_squares = cuda_sum_squares;
     t.embedding_forward = cuda_embedding_forward;
     t.embedding_backward = cuda_embedding_backward;
+    t.embedding_noise = cuda_embedding_noise;
     t.matmul_forward = cuda_matmul_forward;
     t.matmul_backward = cuda_matmul_backward;
     t.rmsnorm_forward = cuda_rmsnorm_forward;
