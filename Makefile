@@ -103,7 +103,7 @@ $(BUILD)/libwmss.so: $(PIC_OBJ)
 # The public header: generated from these module headers and the src/ headers they
 # include (scripts/gen_wmss_h.sh); every other header is internal.
 PUBLIC_HEADERS := device.h model.h tokenizer.h chat.h dataset.h data_setup.h microbatch.h trainer.h train_setup.h score.h \
-                  select.h entropy_file.h wdds.h algorithm.h generate.h gen_setup.h grade.h evaluate.h \
+                  select.h entropy_file.h wdds.h algorithm.h generate.h gen_setup.h grade.h evaluate.h compare.h \
                   sandbox.h code.h grade_file.h
 $(BUILD)/include/wmss.h: scripts/gen_wmss_h.sh $(wildcard src/*.h)
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@ int cmd_entropy(int argc, char **argv);
 int cmd_select(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_grade(int argc, char **argv);

@@ -30,6 +30,7 @@ static const command COMMANDS[] = {
     {"joint", cmd_joint, "WD-JT: train weak and strong together on mixed logits", 1},
     {"stats", cmd_stats, "logit statistics (paper Tables 6-7) and the dH distribution", 1},
     {"run", cmd_run, "Algorithm 1: SFT, then rounds of entropy, select and joint training", 1},
+    {"compare", cmd_compare, "controlled comparison of training recipes (arms) over seeds, paired vs an anchor", 1},
     {"generate", cmd_generate, "generate text with a KV cache (greedy or sampled, batched)", 1},
     {"eval", cmd_eval, "evaluate on a math or code benchmark: generation, grading, accuracy and pass@k", 1},
     {"grade", cmd_grade, "grade predictions (JSONL, n samples per item) against a math or code benchmark: mean@n, pass@k", 0},

@@ -29,6 +29,10 @@ int wmss_train_checkpoint_latest(const char *out_dir, long *step, char *path, si
 // Restores branches' weights and optimizer state; checks that the run's settings match.
 int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
                             long *step, wmss_error *e);
+// Loads one branch's float32 master weights and AdamW moments from a checkpoint's
+// optimizer-K.safetensors (path) and sets its AdamW step count: a phase that continues
+// an earlier run's optimizer state (trainer.h, init_optimizer).
+int wmss_train_optimizer_load(const char *path, wmss_branch *b, wmss_adamw *opt, long step, wmss_error *e);
 // Removes all but the newest `keep` checkpoints (and stale temporary directories).
 void wmss_train_checkpoint_prune(const char *out_dir, int keep);
 

@@ -51,6 +51,18 @@ typedef struct {
                                 // (L the sequence's length, d the hidden size), seeded per
                                 // optimizer step, micro-batch and branch (engine.h); never in
                                 // scoring or evaluation. 0: off (bit-identical to no NEFTune)
+    // ---- continuing an earlier run (the compare harness's wmss-continued and
+    // wmss-weak-early arms, compare.h); all zero / NULL: an ordinary phase ----
+    long sched_start, sched_total;  // sched_total > 0: this phase is the part of a longer schedule
+                                    // (warmup_steps, sched_total steps) from step sched_start on: its
+                                    // step j of T uses the schedule at sched_start + j * (sched_total -
+                                    // sched_start) / T, so the rate goes on from where that run was
+    const char *init_optimizer[WMSS_LOSS_MAX_BRANCHES];  // a checkpoint's optimizer-K.safetensors: the
+                                    // branch starts from its float32 master weights and AdamW moments
+    long init_optimizer_step[WMSS_LOSS_MAX_BRANCHES];    // the AdamW steps taken there (bias correction)
+    long export_step;               // > 0: after this optimizer step rank 0 writes branch 0's model
+    const char *export_dir;         // there (an ordinary model directory)
+    // ---- end continuing ----
 } wmss_train_opts;
 
 typedef struct {

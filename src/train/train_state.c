@@ -209,6 +209,12 @@ static int read_optimizer(const char *path, wmss_branch *b, wmss_adamw *opt, wms
     return rc;
 }
 
+int wmss_train_optimizer_load(const char *path, wmss_branch *b, wmss_adamw *opt, long step, wmss_error *e) {
+    if (read_optimizer(path, b, opt, e)) return -1;
+    opt->step = step;
+    return 0;
+}
+
 int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
                             long *step, wmss_error *e) {
     char p[4400];

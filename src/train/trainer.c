@@ -133,8 +133,13 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
             rc = wmss_dist_agree(dist, rc != 0, e);
             if (!rc && root) fprintf(stderr, "resuming from %s (step %ld of %ld)\n", path, start_step, total);
         }
-    } else if (!rc && root) {
-        unlink(metrics_path);
+    } else if (!rc) {
+        if (root) unlink(metrics_path);
+        // Continuing an earlier run: the branches' master weights and moments from its checkpoint.
+        for (int k = 0; k < en->K && !rc; k++)
+            if (en->br[k].trainable && o->init_optimizer[k])
+                rc = wmss_train_optimizer_load(o->init_optimizer[k], &en->br[k], &opt[k], o->init_optimizer_step[k], e);
+        rc = wmss_dist_agree(dist, rc != 0, e);
     }
     if (!rc) {
         if (root && !(metrics = fopen(metrics_path, "a"))) rc = wmss_fail(e, "%s: cannot open for writing", metrics_path);
@@ -205,7 +210,10 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         double norm = sqrt(sq);
         if ((rc = wmss_dist_bcast(dist, &norm, sizeof norm, 0, e))) break;
         const float coef = wmss_clip_coef(norm, o->max_grad_norm);
-        const double lr = wmss_lr_at(o->schedule, o->lr, step, warmup, total);
+        const double lr = o->sched_total > 0  // a continued schedule (trainer.h)
+                              ? wmss_lr_at(o->schedule, o->lr, o->sched_start + step * (o->sched_total - o->sched_start) / total,
+                                           warmup, o->sched_total)
+                              : wmss_lr_at(o->schedule, o->lr, step, warmup, total);
         for (int k = 0; k < en->K; k++) {
             wmss_branch *b = &en->br[k];
             if (!b->trainable) continue;
@@ -219,6 +227,10 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         st.step = step + 1;
         // A stop request seen by any rank before the all-reduce stops all ranks after this step.
         const int interrupted = ranks > 1 ? cnt[1] > 0 : o->stop && *o->stop;
+        if (o->export_dir && st.step == o->export_step) {  // an early model, written on the way (rank 0)
+            wmss_save_opts so = {.dtype = o->save_dtype[0], .copy_from = o->copy_from[0]};
+            if ((rc = wmss_dist_agree(dist, root && wmss_model_save(en->br[0].model, o->export_dir, &so, e), e))) break;
+        }
         if (!root) {  // rank 0 logs and writes; the others join it for checkpoints
             if (interrupted || (o->save_every > 0 && st.step % o->save_every == 0 && st.step < total)) {
                 if ((rc = wmss_dist_agree(dist, 0, e))) break;
