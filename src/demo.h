@@ -4,6 +4,8 @@
 #ifndef WMSS_DEMO_H
 #define WMSS_DEMO_H
 
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -130,5 +132,32 @@ void wmss_demo_task_free(wmss_demo_task *t);
 // Accuracy by level of an evaluation's per-item results: n_correct (n items, samples
 // each) and the items' levels.
 void wmss_demo_by_level(const int *n_correct, int samples, const int *level, int n, double by_level[WMSS_TASK_LEVELS]);
+
+// ---------------------------------------------------------------------------------
+// The built-in experiment (`wmss demo`) in one call: the task (wmss_demo_prepare) under
+// OUT/task, then the controlled comparison (compare.h) of the arms on it under
+// OUT/compare: M0 -> the arms' recipes, fine-tuned with the size's settings, evaluated on
+// the task's test split; the report in OUT/compare/report. A rerun continues.
+
+
+typedef struct {
+    const char *out;            // the demo directory (required)
+    wmss_demo_size size;        // WMSS_DEMO_FULL or WMSS_DEMO_QUICK, with overrides
+    uint64_t seed;              // the task's seed and the first training seed (1)
+    int seeds;                  // training seeds (1)
+    const char *arms;           // NULL: "m0,m1,sft-2ep,wmss"
+    int prepare_only;           // stop after the task
+    volatile sig_atomic_t *stop;  // interrupts training (rerun to continue); NULL: none
+    FILE *log;                  // progress; NULL: quiet
+} wmss_demo_opts;
+
+typedef struct {
+    wmss_demo_task task;
+    int arms_run, arms_skipped, interrupted;
+    char report_dir[4200];      // OUT/compare/report
+} wmss_demo_result;
+
+int wmss_demo_run(const wmss_demo_opts *o, wmss_demo_result *r, wmss_error *e);
+void wmss_demo_result_free(wmss_demo_result *r);
 
 #endif
