@@ -396,7 +396,8 @@ static int dir_is_empty(const char *path) {
     DIR *d = opendir(path);
     if (!d) return 1;
     int empty = 1;
-    for (struct dirent *ent; empty && (ent = readdir(d));) empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..");
+    for (struct dirent *ent; empty && (ent = readdir(d));)
+        empty = !strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..") || !strcmp(ent->d_name, WMSS_LOCK_FILE);
     closedir(d);
     return empty;
 }
@@ -420,6 +421,17 @@ int cmd_demo(int argc, char **argv) {
     if (strlen(out) > 2000 || (strcmp(variants, "main") && strcmp(variants, "all"))) {
         fprintf(stderr, "wmss demo: --variants must be main or all (and --out shorter than 2000 bytes)\n");
         return 2;
+    }
+    for (const char *p = lambdas; p && *p;) {  // checked now, not after the first phases
+        size_t k = strcspn(p, ",");
+        char lb[32];
+        double lv;
+        snprintf(lb, sizeof lb, "%.*s", (int)(k < 31 ? k : 31), p);
+        if (cli_double("--lambdas", lb, &lv) || lv < 0 || lv > 1) {
+            fprintf(stderr, "wmss demo: --lambdas: each value must be a number in [0, 1], got '%s'\n", lb);
+            return 2;
+        }
+        p += k + (p[k] == ',');
     }
     const demo_size *z = quick ? &QUICK : &FULL;
     wmss_error e = {{0}};
@@ -446,10 +458,18 @@ int cmd_demo(int argc, char **argv) {
         free(test_level);
         return 1;
     }
-    if (wmss_remove_tree(out, &e) || wmss_mkdir_p(data, &e) || wmss_write_file_atomic(marker, "", 0, &e) ||
+    // One demo per directory: the lock is kept while DIR is cleared and rebuilt.
+    int lock = wmss_dir_lock(out, &e);
+    if (lock < 0) {
+        fprintf(stderr, "wmss demo: %s\n", e.msg);
+        free(test_level);
+        return 1;
+    }
+    if (wmss_clear_dir(out, WMSS_LOCK_FILE, &e) || wmss_mkdir_p(data, &e) || wmss_write_file_atomic(marker, "", 0, &e) ||
         write_data(data, z, (uint64_t)seed, test_level, &e) || make_tokenizer(data, tok, z, &e)) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
         free(test_level);
+        wmss_dir_unlock(lock);
         return 1;
     }
     snprintf(path, sizeof path, "%s/eval", out);
@@ -459,6 +479,7 @@ int cmd_demo(int argc, char **argv) {
     if (wmss_tokenizer_load(tok, &tk, &e)) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
         free(test_level);
+        wmss_dir_unlock(lock);
         return 1;
     }
     char vocab[16], hid[16], lay[16], hd[16], kvh[16], hds[16], inter[16];
@@ -618,6 +639,7 @@ int cmd_demo(int argc, char **argv) {
     }
     printf("total time %.0f s; report in %s/report (summary.md, loss.svg, accuracy.svg)\n", now_s() - t_start, out);
 end:
+    wmss_dir_unlock(lock);
     free(test_level);
     return rc;
 }

@@ -29,7 +29,11 @@ int wmss_train_checkpoint_latest(const char *out_dir, long *step, char *path, si
 // Restores branches' weights and optimizer state; checks that the run's settings match.
 int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw *opt, const wmss_train_state *expect,
                             long *step, wmss_error *e);
-// Removes all but the newest `keep` checkpoints (and stale temporary directories).
+// Renames OUT/checkpoint-STEP (weights that gave a non-finite loss or gradient) to
+// OUT/diverged-checkpoint-STEP, so that --resume picks the last good one. Returns 1 when
+// moved (moved gets the new path), 0 when there was none, -1 on failure.
+int wmss_train_checkpoint_set_aside(const char *out_dir, long step, char *moved, size_t cap);
+// Removes all but the newest `keep` checkpoints (and this process's temporary directories).
 void wmss_train_checkpoint_prune(const char *out_dir, int keep);
 
 #endif
