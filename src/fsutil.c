@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -265,4 +266,10 @@ int wmss_dir_lock_check(const char *dir, wmss_error *e) {
     if (flock(fd, LOCK_SH | LOCK_NB) != 0) rc = errno == EWOULDBLOCK ? lock_busy(dir, fd, e) : 0;
     close(fd);
     return rc;
+}
+
+const char *wmss_json_num(char *buf, const char *fmt, double v) {
+    if (!isfinite(v)) return "null";
+    snprintf(buf, 64, fmt, v);
+    return buf;
 }

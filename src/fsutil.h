@@ -66,6 +66,10 @@ void wmss_dir_unlock(int fd);
 // 0 when no process holds DIR's lock now (or DIR has none), else -1 with the message.
 int wmss_dir_lock_check(const char *dir, wmss_error *e);
 
+// A number for JSON output: v printed with fmt (one double conversion such as "%.9g"),
+// or null when v is NaN or infinite (JSON has neither). buf must hold 64 bytes.
+const char *wmss_json_num(char *buf, const char *fmt, double v);
+
 // Joins dir and name into out (size cap); fails if it does not fit.
 int wmss_path_join(char *out, size_t cap, const char *dir, const char *name, wmss_error *e);
 

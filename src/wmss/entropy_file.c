@@ -13,6 +13,11 @@ int wmss_entropy_file_write(const char *path, const wmss_dataset *ds, const doub
     double m = 0;
     for (int r = 0, i = 0; r < ds->n_records; r++) {
         if (i < ds->n && ds->record[i] == r) {
+            if (!isfinite(h[i])) {
+                wmss_atomic_abort(&af);
+                return wmss_fail(e, "%s: not written: the entropy of data record %d (line %d of the non-blank lines) is "
+                                    "not finite (%g): the model gives non-finite logits", path, r + 1, r + 1, h[i]);
+            }
             fprintf(af.f, "{\"index\": %d, \"entropy\": %.9g, \"tokens\": %d", r, h[i], ds->n_targets[i]);
             if (ds->id[i]) fprintf(af.f, ", \"id\": %s", ds->id[i]);
             fprintf(af.f, "}\n");
