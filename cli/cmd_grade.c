@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "fsutil.h"
 #include "grade.h"
+#include "jsonl.h"
 
 typedef struct {
     int index;
@@ -41,11 +42,14 @@ static int grade_predictions(const wmss_bench *b, const char *pred, graded **out
         p = nl ? nl + 1 : text + len;
         while (s < stop && (*s == ' ' || *s == '\t' || *s == '\r')) s++;
         if (s == stop) continue;
-        cJSON *j = cJSON_ParseWithLength(s, (size_t)(stop - s));
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%d", pred, line);
+        wmss_error pe;  // the strict JSON-lines rules: one value, UTF-8, no NUL (jsonl.h)
+        cJSON *j = wmss_jsonl_parse(s, (size_t)(stop - s), where, (long long)(s - text), &pe);
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(j, "index");
         const cJSON *output = cJSON_GetObjectItemCaseSensitive(j, "output");
         if (!j)
-            rc = wmss_fail(e, "%s:%d: invalid JSON (expected {\"index\": i, \"output\": \"...\"})", pred, line);
+            rc = wmss_fail(e, "%s (expected {\"index\": i, \"output\": \"...\"})", pe.msg);
         else if (!cJSON_IsObject(j))
             rc = wmss_fail(e, "%s:%d: not a JSON object (expected {\"index\": i, \"output\": \"...\"})", pred, line);
         else if (!cJSON_IsNumber(idx) || floor(idx->valuedouble) != idx->valuedouble)

@@ -16,6 +16,7 @@
 #include "args.h"
 #include "commands.h"
 #include "fsutil.h"
+#include "jsonl.h"
 #include "tokenizer.h"
 
 #define BATCH_LINES 4096
@@ -171,10 +172,13 @@ static int tokenize_jsonl(const wmss_tokenizer *t, unsigned flags, const char *p
             rc = 1;
             break;
         }
-        cJSON *doc = cJSON_ParseWithOpts(p, NULL, 1);
+        char where[4200];
+        wmss_error pe;
+        snprintf(where, sizeof where, "%s:%zu", path, line);
+        cJSON *doc = wmss_jsonl_parse(p, (size_t)(stop - p), where, (long long)(p - data), &pe);
         if (!cJSON_IsString(doc)) {
-            fprintf(stderr, "wmss tokenize: %s:%zu: %s\n", path, line,
-                    doc ? "expected a JSON string" : "malformed JSON (expected one JSON string)");
+            if (!doc) fprintf(stderr, "wmss tokenize: %s (expected one JSON string)\n", pe.msg);
+            else fprintf(stderr, "wmss tokenize: %s:%zu: expected a JSON string\n", path, line);
             cJSON_Delete(doc);
             rc = 1;
             break;

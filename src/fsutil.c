@@ -1,4 +1,5 @@
 #include "fsutil.h"
+#include "jsonl.h"
 
 #include <errno.h>
 #include <dirent.h>
@@ -180,12 +181,23 @@ int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e) {
     memset(L, 0, sizeof *L);
     size_t size;
     if (wmss_read_file(path, &L->text, &size, e)) return -1;
-    int cap = 1024;
+    int cap = 1024, no = 0;
     L->line = malloc(cap * sizeof *L->line);
     L->len = malloc(cap * sizeof *L->len);
-    for (char *p = L->text; L->line && L->len && p < L->text + size;) {
+    L->no = malloc(cap * sizeof *L->no);
+    if (!L->line || !L->len || !L->no) {
+        wmss_lines_free(L);
+        return wmss_fail(e, "%s: out of memory", path);
+    }
+    for (char *p = L->text; p < L->text + size;) {
         char *nl = memchr(p, '\n', L->text + size - p), *end = nl ? nl : L->text + size;
         size_t len = (size_t)(end - p);
+        no++;
+        if (len > WMSS_JSONL_MAX_LINE) {
+            wmss_lines_free(L);
+            return wmss_fail(e, "%s:%d: the line is longer than %u MiB, the limit of a JSON line", path, no,
+                             WMSS_JSONL_MAX_LINE >> 20);
+        }
         while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
         size_t k = 0;
         while (k < len && (p[k] == ' ' || p[k] == '\t')) k++;
@@ -194,21 +206,20 @@ int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e) {
                 cap *= 2;
                 char **nl2 = realloc(L->line, cap * sizeof *nl2);
                 size_t *ln2 = realloc(L->len, cap * sizeof *ln2);
+                int *no2 = realloc(L->no, cap * sizeof *no2);
                 if (nl2) L->line = nl2;
                 if (ln2) L->len = ln2;
-                if (!nl2 || !ln2) {  // an error, never a silent end of the file
+                if (no2) L->no = no2;
+                if (!nl2 || !ln2 || !no2) {  // an error, never a silent end of the file
                     wmss_lines_free(L);
-                    return wmss_fail(e, "%s: out of memory after %d lines", path, cap / 2);
+                    return wmss_fail(e, "%s: out of memory after %d lines", path, no);
                 }
             }
             L->line[L->n] = p;
-            L->len[L->n++] = len;
+            L->len[L->n] = len;
+            L->no[L->n++] = no;
         }
         p = nl ? nl + 1 : L->text + size;
-    }
-    if (!L->line || !L->len) {
-        wmss_lines_free(L);
-        return wmss_fail(e, "%s: out of memory", path);
     }
     return 0;
 }
@@ -217,6 +228,7 @@ void wmss_lines_free(wmss_lines *L) {
     free(L->text);
     free(L->line);
     free(L->len);
+    free(L->no);
     memset(L, 0, sizeof *L);
 }
 

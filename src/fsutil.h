@@ -49,9 +49,12 @@ typedef struct {
     char *text;
     char **line;
     size_t *len;
+    int *no;  // line[i]'s line number in the file (1-based)
     int n;
 } wmss_lines;
 
+// A line over WMSS_JSONL_MAX_LINE bytes and lack of memory are errors (jsonl.h); parse
+// each line with wmss_jsonl_parse.
 int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e);
 void wmss_lines_free(wmss_lines *L);
 
