@@ -45,7 +45,13 @@ static int grade_predictions(const wmss_bench *b, const char *pred, graded **out
         char where[4200];
         snprintf(where, sizeof where, "%s:%d", pred, line);
         wmss_error pe;  // the strict JSON-lines rules: one value, UTF-8, no NUL (jsonl.h)
-        cJSON *j = wmss_jsonl_parse(s, (size_t)(stop - s), where, (long long)(s - text), &pe);
+        cJSON *j = cJSON_ParseWithLength(s, (size_t)(stop - s));
+        if (j) {
+            cJSON_Delete(j);
+            j = wmss_jsonl_parse(s, (size_t)(stop - s), where, (long long)(s - text), &pe);
+        } else {
+            wmss_fail(&pe, "%s: invalid JSON", where);
+        }
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(j, "index");
         const cJSON *output = cJSON_GetObjectItemCaseSensitive(j, "output");
         if (!j)

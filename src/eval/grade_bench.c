@@ -242,7 +242,13 @@ static int load_lines(wmss_bench *b, const char *buf, size_t len, int *cap, wmss
         if (s < stop) {
             char where[4200];
             snprintf(where, sizeof where, "%s:%d", b->path, line);
-            cJSON *obj = wmss_jsonl_parse(s, (size_t)(stop - s), where, (long long)(s - buf), e);
+            cJSON *obj = cJSON_ParseWithLength(s, (size_t)(stop - s));
+            if (obj) {  // and the strict rules (jsonl.h)
+                cJSON_Delete(obj);
+                obj = wmss_jsonl_parse(s, (size_t)(stop - s), where, (long long)(s - buf), e);
+            } else {
+                wmss_fail(e, "%s: invalid JSON", where);
+            }
             int rc = obj ? add_item(b, cap, obj, where, e) : -1;
             cJSON_Delete(obj);
             if (rc) return -1;

@@ -61,8 +61,7 @@ int wmss_trainer_run(const wmss_branch_spec *spec, int K, const wmss_trainer_arg
     FILE *log = root ? a->log : NULL;  // every rank reads the data; rank 0 reports on it
     int rc = -1;
     memset(res, 0, sizeof *res);
-    int lock = -1;  // one writer per output directory (rank 0 writes)
-    if (wmss_dist_agree(dist, root && (lock = wmss_dir_lock(o.out_dir, e)) < 0, e)) return -1;
+    int lock = -1;  // one writer per output directory (rank 0 writes), taken once the inputs are read
     int failed = wmss_data_setup_load(&d, a->tokenizer_dir, NULL, a->data_path, &a->data,
                                       spec[0].model->cfg.vocab_size, log, e) != 0;
     for (int k = 0; k < K && !failed; k++) {
@@ -78,6 +77,7 @@ int wmss_trainer_run(const wmss_branch_spec *spec, int K, const wmss_trainer_arg
     for (int i = 0; i < d.ds.n && !failed; i++)
         if (wmss_example_len(&d.ds, i) > max_len) max_len = wmss_example_len(&d.ds, i);
     if (!failed) failed = wmss_engine_create(&en, spec, K, max_len * o.micro_batch, o.micro_batch, a->loss_chunk, e) != 0;
+    if (!failed && root) failed = (lock = wmss_dir_lock(o.out_dir, e)) < 0;
     if (wmss_dist_agree(dist, failed, e)) goto end;
     if (wmss_train(&en, &d.ds, &o, res, e)) goto end;
     if (!res->interrupted && log && res->steps_done == res->start_step)
