@@ -16,7 +16,6 @@
 #include "args.h"
 #include "commands.h"
 #include "fsutil.h"
-#include "jsonl.h"
 #include "tokenizer.h"
 
 #define BATCH_LINES 4096
@@ -172,13 +171,10 @@ static int tokenize_jsonl(const wmss_tokenizer *t, unsigned flags, const char *p
             rc = 1;
             break;
         }
-        char where[4200];
-        wmss_error pe;
-        snprintf(where, sizeof where, "%s:%zu", path, line);
-        cJSON *doc = wmss_jsonl_parse(p, (size_t)(stop - p), where, (long long)(p - data), &pe);
+        cJSON *doc = cJSON_ParseWithOpts(p, NULL, 1);
         if (!cJSON_IsString(doc)) {
-            if (!doc) fprintf(stderr, "wmss tokenize: %s (expected one JSON string)\n", pe.msg);
-            else fprintf(stderr, "wmss tokenize: %s:%zu: expected a JSON string\n", path, line);
+            fprintf(stderr, "wmss tokenize: %s:%zu: %s\n", path, line,
+                    doc ? "expected a JSON string" : "malformed JSON (expected one JSON string)");
             cJSON_Delete(doc);
             rc = 1;
             break;
