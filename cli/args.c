@@ -1,10 +1,12 @@
 #include "args.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 static void print_help(FILE *f, const char *cmd, const char *synopsis, const cli_opt *opts, int n) {
     fprintf(f, "usage: wmss %s %s\n\noptions:\n", cmd, synopsis);
@@ -43,6 +45,14 @@ int cli_parse(const char *cmd, const char *synopsis, int argc, char **argv, cons
                 *done = 1;
                 return 2;
             }
+            // "--out --overwrite": a value that is itself an option is a forgotten value.
+            // A value that really begins with "--" is given as --name=--value.
+            if (!eq && !strncmp(v, "--", 2)) {
+                fprintf(stderr, "wmss %s: option %s needs a value (%s), got the option '%s' (write %s=%s if that is "
+                                "the value)\n", cmd, opts[k].name, opts[k].meta, v, opts[k].name, v);
+                *done = 1;
+                return 2;
+            }
             if (opts[k].meta[0] == '+') {
                 if (*opts[k].flag >= CLI_MAX_REPEAT) {
                     fprintf(stderr, "wmss %s: %s given more than %d times\n", cmd, opts[k].name, CLI_MAX_REPEAT);
@@ -60,6 +70,37 @@ int cli_parse(const char *cmd, const char *synopsis, int argc, char **argv, cons
                 return 2;
             }
             *opts[k].flag = 1;
+        }
+    }
+    if (cli_out_is_input(cmd, opts, n)) {
+        *done = 1;
+        return 2;
+    }
+    return 0;
+}
+
+// The same file or directory (after links): device and inode.
+static int same_path(const char *a, const char *b) {
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int cli_out_is_input(const char *cmd, const cli_opt *opts, int n) {
+    for (int i = 0; i < n; i++) {
+        if (!opts[i].meta || opts[i].meta[0] == '+' || strncmp(opts[i].name, "--out", 5) || !*opts[i].value) continue;
+        const char *out = *opts[i].value;
+        for (int j = 0; j < n; j++) {
+            if (j == i || !opts[j].meta || !strncmp(opts[j].name, "--out", 5)) continue;
+            int cnt = opts[j].meta[0] == '+' ? *opts[j].flag : 1;
+            for (int r = 0; r < cnt; r++) {
+                const char *in = opts[j].value[r];
+                if (in && same_path(out, in)) {
+                    fprintf(stderr, "wmss %s: %s %s is the input %s %s (the same file or directory); the output "
+                                    "would replace an input: choose another %s\n", cmd, opts[i].name, out,
+                            opts[j].name, in, opts[i].name);
+                    return 1;
+                }
+            }
         }
     }
     return 0;
@@ -81,8 +122,8 @@ int cli_double(const char *opt, const char *s, double *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end) {
-        fprintf(stderr, "wmss: %s must be a number, got '%s'\n", opt, s);
+    if (errno || end == s || *end || !isfinite(v)) {
+        fprintf(stderr, "wmss: %s must be a finite number, got '%s'\n", opt, s);
         return -1;
     }
     *out = v;
@@ -101,7 +142,7 @@ int cli_size(const char *opt, const char *s, unsigned long long *out) {
     else if (!strcasecmp(end, "mib")) mul = 1024.0 * 1024;
     else if (!strcasecmp(end, "gib")) mul = 1024.0 * 1024 * 1024;
     else if (*end) mul = -1;
-    if (errno || end == s || mul < 0 || v < 0 || v * mul > 1e18) {
+    if (errno || end == s || mul < 0 || !isfinite(v) || v < 0 || v * mul > 1e18) {
         fprintf(stderr, "wmss: %s must be a size such as 5GB, 500MB or 1000000, got '%s'\n", opt, s);
         return -1;
     }

@@ -19,8 +19,14 @@ typedef struct {
 // 2 after a usage error, which it prints).
 int cli_parse(const char *cmd, const char *synopsis, int argc, char **argv, const cli_opt *opts, int n_opts, int *done);
 
+// Refuses (with a message) an option named --out* whose value is the same file or
+// directory as another option's value (an input), after resolving links. cli_parse
+// calls it; commands whose outputs are derived from other flags call it themselves.
+int cli_out_is_input(const char *cmd, const cli_opt *opts, int n);
+
 // Parses integers / floats / sizes ("4GB", "500MB", "1000") with a message on error.
 int cli_int(const char *opt, const char *s, long lo, long hi, long *out);
+// cli_double refuses NaN and infinities.
 int cli_double(const char *opt, const char *s, double *out);
 int cli_size(const char *opt, const char *s, unsigned long long *out);
 

@@ -8,6 +8,7 @@
 #include "args.h"
 #include "commands.h"
 #include "fsutil.h"
+#include "jsonl.h"
 #include "gen_setup.h"
 
 // Reads prompts: each line a JSON string or an object with "prompt" (a string).
@@ -25,9 +26,12 @@ static int read_prompts(const char *path, char ***out, int *n, wmss_error *e) {
         size_t l = (size_t)(end - s);
         while (l && (s[l - 1] == '\r' || s[l - 1] == ' ')) l--;
         if (!l) continue;
-        cJSON *j = cJSON_ParseWithLength(s, l);
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%d", path, line);
+        cJSON *j = wmss_jsonl_parse(s, l, where, (long long)(s - text), e);
         const cJSON *str = cJSON_IsString(j) ? j : cJSON_GetObjectItemCaseSensitive(j, "prompt");
-        if (!cJSON_IsString(str)) rc = wmss_fail(e, "%s:%d: expected a JSON string or {\"prompt\": \"...\"}", path, line);
+        if (!j) rc = -1;
+        else if (!cJSON_IsString(str)) rc = wmss_fail(e, "%s:%d: expected a JSON string or {\"prompt\": \"...\"}", path, line);
         else {
             if (*n == cap) {
                 char **np = realloc(p, (cap *= 2) * sizeof *np);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "args.h"
+#include "fsutil.h"
 #include "commands.h"
 #include "data_flags.h"
 #include "device.h"
@@ -74,8 +75,10 @@ int cmd_grads(int argc, char **argv) {
     }
     free(idx);
     if (write_grads(&en.br[0], out, &e) || (out_weak && write_grads(&en.br[1], out_weak, &e))) goto end;
-    printf("{\"loss\": %.9g, \"tokens\": %ld, \"entropy\": %.9g, \"accuracy\": %.9g}\n", st.loss_sum / st.n_tokens,
-           st.n_tokens, st.entropy_sum / st.n_tokens, (double)st.n_correct / st.n_tokens);
+    char b1[64], b2[64], b3[64];
+    printf("{\"loss\": %s, \"tokens\": %ld, \"entropy\": %s, \"accuracy\": %s}\n",
+           wmss_json_num(b1, "%.9g", st.loss_sum / st.n_tokens), st.n_tokens,
+           wmss_json_num(b2, "%.9g", st.entropy_sum / st.n_tokens), wmss_json_num(b3, "%.9g", (double)st.n_correct / st.n_tokens));
     rc = 0;
 end:
     if (rc) fprintf(stderr, "wmss grads: %s\n", e.msg);

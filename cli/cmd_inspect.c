@@ -8,10 +8,12 @@
 
 int cmd_inspect(int argc, char **argv) {
     const char *dir = NULL;
-    int tensors = 0, done;
+    int tensors = 0, allow_nf = 0, done;
     const cli_opt opts[] = {
         {"--model", "DIR", "model directory (required)", &dir, NULL},
         {"--tensors", NULL, "list every stored tensor with dtype, shape and file", NULL, &tensors},
+        {"--allow-nonfinite", NULL, "load weights holding NaN or infinities (to look at a damaged model)", NULL,
+         &allow_nf},
     };
     int rc = cli_parse("inspect", "--model DIR [--tensors]", argc, argv, opts, sizeof opts / sizeof opts[0], &done);
     if (done) return rc;
@@ -21,6 +23,7 @@ int cmd_inspect(int argc, char **argv) {
     }
     wmss_error e = {{0}};
     wmss_model m;
+    wmss_model_allow_nonfinite(allow_nf);
     if (wmss_model_load(dir, &m, &e)) {
         fprintf(stderr, "wmss inspect: %s\n", e.msg);
         return 1;

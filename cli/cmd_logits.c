@@ -56,9 +56,11 @@ static void print_top(const float *row, int V, int K, int seq, int pos) {
         }
     }
     printf("{\"seq\": %d, \"pos\": %d, \"top\": [", seq, pos);
-    for (int i = 0; i < n; i++)
-        printf("%s{\"id\": %d, \"logit\": %.6g, \"prob\": %.6g}", i ? ", " : "", best[i], row[best[i]],
-               exp((double)row[best[i]] - mx) / sum);
+    for (int i = 0; i < n; i++) {
+        char b1[64], b2[64];
+        printf("%s{\"id\": %d, \"logit\": %s, \"prob\": %s}", i ? ", " : "", best[i],
+               wmss_json_num(b1, "%.6g", row[best[i]]), wmss_json_num(b2, "%.6g", exp((double)row[best[i]] - mx) / sum));
+    }
     printf("]}\n");
 }
 
@@ -73,19 +75,24 @@ static void print_score(const float *logits, const int *ids, int T, int V, int s
         for (int v = 0; v < V; v++) sum += exp((double)row[v] - mx);
         nll += mx + log(sum) - row[ids[t + 1]];
     }
-    if (T > 1) printf("{\"seq\": %d, \"tokens\": %d, \"mean_nll\": %.6f, \"perplexity\": %.4f}\n", seq, T, nll / (T - 1), exp(nll / (T - 1)));
+    char b1[64], b2[64];
+    if (T > 1)
+        printf("{\"seq\": %d, \"tokens\": %d, \"mean_nll\": %s, \"perplexity\": %s}\n", seq, T,
+               wmss_json_num(b1, "%.6f", nll / (T - 1)), wmss_json_num(b2, "%.4f", exp(nll / (T - 1))));
     else printf("{\"seq\": %d, \"tokens\": %d, \"mean_nll\": null, \"perplexity\": null}\n", seq, T);
 }
 
 int cmd_logits(int argc, char **argv) {
     const char *model_dir = NULL, *ids_s = NULL, *out = NULL, *top_s = NULL;
-    int score = 0, done;
+    int score = 0, allow_nf = 0, done;
     const cli_opt opts[] = {
         {"--model", "DIR", "Hugging Face model directory (required)", &model_dir, NULL},
         {"--ids", "LIST", "token ids: \"1,2,3;4,5\" (';' separates sequences, run as one batch)", &ids_s, NULL},
         {"--out", "FILE", "write float32 little-endian logits, (T, V) per sequence, concatenated", &out, NULL},
         {"--top", "K", "print the K most likely next tokens at every position (JSON lines)", &top_s, NULL},
         {"--score", NULL, "print each sequence's mean next-token NLL and perplexity (JSON lines)", NULL, &score},
+        {"--allow-nonfinite", NULL, "load weights holding NaN or infinities (to look at a damaged model)", NULL,
+         &allow_nf},
     };
     int rc = cli_parse("logits", "--model DIR --ids LIST [--out FILE] [--top K] [--score]", argc, argv, opts,
                        sizeof opts / sizeof opts[0], &done);
@@ -102,6 +109,7 @@ int cmd_logits(int argc, char **argv) {
     wmss_model m = {0};
     wmss_acts a = {0};
     rc = 1;
+    wmss_model_allow_nonfinite(allow_nf);
     if (parse_ids(ids_s, &ids, &start, &B, &e) || wmss_model_load(model_dir, &m, &e)) goto end;
     const int N = start[B], V = m.cfg.vocab_size;
     logits = malloc((size_t)N * V * sizeof(float));

@@ -1,11 +1,15 @@
 #include "fsutil.h"
+#include "jsonl.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,6 +158,19 @@ int wmss_remove_tree(const char *path, wmss_error *e) {
     return 0;
 }
 
+int wmss_clear_dir(const char *dir, const char *keep, wmss_error *e) {
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int rc = 0;
+    char path[4400];
+    for (struct dirent *ent; !rc && (ent = readdir(d));) {
+        if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, "..") || (keep && !strcmp(ent->d_name, keep))) continue;
+        rc = wmss_path_join(path, sizeof path, dir, ent->d_name, e) || wmss_remove_tree(path, e) ? -1 : 0;
+    }
+    closedir(d);
+    return rc;
+}
+
 int wmss_rename_dir(const char *from, const char *to, wmss_error *e) {
     if (rename(from, to) != 0) return wmss_fail(e, "cannot rename %s to %s: %s", from, to, strerror(errno));
     fsync_dir_of(to);
@@ -164,12 +181,23 @@ int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e) {
     memset(L, 0, sizeof *L);
     size_t size;
     if (wmss_read_file(path, &L->text, &size, e)) return -1;
-    int cap = 1024;
+    int cap = 1024, no = 0;
     L->line = malloc(cap * sizeof *L->line);
     L->len = malloc(cap * sizeof *L->len);
-    for (char *p = L->text; L->line && L->len && p < L->text + size;) {
+    L->no = malloc(cap * sizeof *L->no);
+    if (!L->line || !L->len || !L->no) {
+        wmss_lines_free(L);
+        return wmss_fail(e, "%s: out of memory", path);
+    }
+    for (char *p = L->text; p < L->text + size;) {
         char *nl = memchr(p, '\n', L->text + size - p), *end = nl ? nl : L->text + size;
         size_t len = (size_t)(end - p);
+        no++;
+        if (len > WMSS_JSONL_MAX_LINE) {
+            wmss_lines_free(L);
+            return wmss_fail(e, "%s:%d: the line is longer than %u MiB, the limit of a JSON line", path, no,
+                             WMSS_JSONL_MAX_LINE >> 20);
+        }
         while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
         size_t k = 0;
         while (k < len && (p[k] == ' ' || p[k] == '\t')) k++;
@@ -178,16 +206,21 @@ int wmss_lines_read(const char *path, wmss_lines *L, wmss_error *e) {
                 cap *= 2;
                 char **nl2 = realloc(L->line, cap * sizeof *nl2);
                 size_t *ln2 = realloc(L->len, cap * sizeof *ln2);
+                int *no2 = realloc(L->no, cap * sizeof *no2);
                 if (nl2) L->line = nl2;
                 if (ln2) L->len = ln2;
-                if (!nl2 || !ln2) break;
+                if (no2) L->no = no2;
+                if (!nl2 || !ln2 || !no2) {  // an error, never a silent end of the file
+                    wmss_lines_free(L);
+                    return wmss_fail(e, "%s: out of memory after %d lines", path, no);
+                }
             }
             L->line[L->n] = p;
-            L->len[L->n++] = len;
+            L->len[L->n] = len;
+            L->no[L->n++] = no;
         }
         p = nl ? nl + 1 : L->text + size;
     }
-    if (!L->line || !L->len) return wmss_fail(e, "out of memory");
     return 0;
 }
 
@@ -195,5 +228,60 @@ void wmss_lines_free(wmss_lines *L) {
     free(L->text);
     free(L->line);
     free(L->len);
+    free(L->no);
     memset(L, 0, sizeof *L);
+}
+
+static int lock_busy(const char *dir, int fd, wmss_error *e) {
+    char buf[32] = {0};
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    long pid = n > 0 ? strtol(buf, NULL, 10) : 0;
+    if (pid > 0)
+        return wmss_fail(e, "%s is in use by another wmss run (pid %ld holds %s/%s); wait for it to finish or "
+                            "stop it, or choose another output directory", dir, pid, dir, WMSS_LOCK_FILE);
+    return wmss_fail(e, "%s is in use by another wmss run (it holds %s/%s); wait for it to finish or choose another "
+                        "output directory", dir, dir, WMSS_LOCK_FILE);
+}
+
+int wmss_dir_lock(const char *dir, wmss_error *e) {
+    char path[4200];
+    if (wmss_mkdir_p(dir, e) || wmss_path_join(path, sizeof path, dir, WMSS_LOCK_FILE, e)) return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return wmss_fail(e, "%s: cannot open the lock file: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        if (err == EWOULDBLOCK) lock_busy(dir, fd, e);
+        else wmss_fail(e, "%s: cannot lock: %s", path, strerror(err));
+        close(fd);
+        return -1;
+    }
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, buf, (size_t)n, 0) != n) {
+        int err = errno;
+        close(fd);
+        return wmss_fail(e, "%s: cannot write the lock file: %s", path, strerror(err));
+    }
+    return fd;
+}
+
+void wmss_dir_unlock(int fd) {
+    if (fd >= 0) close(fd);  // closing the last descriptor releases the flock
+}
+
+int wmss_dir_lock_check(const char *dir, wmss_error *e) {
+    char path[4200];
+    if (wmss_path_join(path, sizeof path, dir, WMSS_LOCK_FILE, e)) return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    int rc = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) != 0) rc = errno == EWOULDBLOCK ? lock_busy(dir, fd, e) : 0;
+    close(fd);
+    return rc;
+}
+
+const char *wmss_json_num(char *buf, const char *fmt, double v) {
+    if (!isfinite(v)) return "null";
+    snprintf(buf, 64, fmt, v);
+    return buf;
 }

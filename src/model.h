@@ -94,6 +94,9 @@ void wmss_model_init_random(wmss_model *m, uint64_t seed);
 // tensor must be present with the shape the config implies; unexpected tensors are
 // an error (they would mean the config is misread).
 int wmss_model_load(const char *dir, wmss_model *m, wmss_error *e);
+// A stored NaN or infinity is an error naming the tensor, unless allowed (for inspection:
+// process-wide, off by default).
+void wmss_model_allow_nonfinite(int allow);
 
 typedef struct {
     wmss_dtype dtype;        // stored dtype (F32, BF16, F16)

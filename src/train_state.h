@@ -33,7 +33,11 @@ int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw 
 // optimizer-K.safetensors (path) and sets its AdamW step count: a phase that continues
 // an earlier run's optimizer state (trainer.h, init_optimizer).
 int wmss_train_optimizer_load(const char *path, wmss_branch *b, wmss_adamw *opt, long step, wmss_error *e);
-// Removes all but the newest `keep` checkpoints (and stale temporary directories).
+// Renames OUT/checkpoint-STEP (weights that gave a non-finite loss or gradient) to
+// OUT/diverged-checkpoint-STEP, so that --resume picks the last good one. Returns 1 when
+// moved (moved gets the new path), 0 when there was none, -1 on failure.
+int wmss_train_checkpoint_set_aside(const char *out_dir, long step, char *moved, size_t cap);
+// Removes all but the newest `keep` checkpoints (and this process's temporary directories).
 void wmss_train_checkpoint_prune(const char *out_dir, int keep);
 
 #endif

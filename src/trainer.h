@@ -67,6 +67,7 @@ typedef struct {
 
 typedef struct {
     long steps_done;
+    long start_step;            // the step it started (or resumed) at: steps_done - start_step were run
     int interrupted;            // stopped by *stop after writing a checkpoint
     double last_loss;
 } wmss_train_result;

@@ -10,6 +10,7 @@
 #include <utf8proc.h>
 
 #include "dataset.h"
+#include "jsonl.h"
 
 // Growing token and mask arrays for the whole dataset.
 typedef struct {
@@ -231,8 +232,8 @@ static int parse_line(const wmss_data_opts *o, const char *line, size_t len, tok
     *id = NULL;
     size_t bad;
     if (!valid_utf8(line, len, &bad)) return wmss_fail(e, "%s: invalid UTF-8 at byte %zu", where, bad + 1);
-    cJSON *j = cJSON_ParseWithLength(line, len);
-    if (!j) return wmss_fail(e, "%s: not valid JSON", where);
+    cJSON *j = wmss_jsonl_parse(line, len, where, -1, e);
+    if (!j) return -1;
     int rc;
     int64_t start = b->len;
     if (!cJSON_IsObject(j)) rc = wmss_fail(e, "%s: expected a JSON object", where);
@@ -312,23 +313,24 @@ static void ex_free(exlist *x) {
 int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *ds, wmss_error *e) {
     memset(ds, 0, sizeof *ds);
     snprintf(ds->path, sizeof ds->path, "%s", path);
-    FILE *f = fopen(path, "rb");
-    if (!f) return wmss_fail(e, "%s: cannot open", path);
+    wmss_jsonl rd;
+    if (wmss_jsonl_open(&rd, path, e)) return -1;
     tokbuf b = {0};
     exlist x = {0};
     int rc = 0;
     x.offset = malloc(sizeof *x.offset);
     if (!x.offset) rc = wmss_fail(e, "out of memory");
     else x.offset[0] = 0;
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    const char *line;
+    size_t len;
     char where[4200];
-    int record = -1;
-    while (!rc && (got = getline(&line, &cap, f)) >= 0) {
+    int record = -1, got;
+    while (!rc && (got = wmss_jsonl_next_line(&rd, &line, &len, e)) != 0) {
+        if (got < 0) {  // a read error or an over-long line: never the end of the data
+            rc = -1;
+            break;
+        }
         ds->n_lines++;
-        size_t len = (size_t)got;
-        while (len && (line[len - 1] == '\n' || line[len - 1] == '\r')) len--;
         size_t k = 0;
         while (k < len && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == len) continue;  // blank lines are allowed
@@ -375,9 +377,7 @@ int wmss_dataset_load(const char *path, const wmss_data_opts *o, wmss_dataset *d
         }
         rc = ex_push(&x, b.len, ds->n_lines, record, targets, id, e);
     }
-    free(line);
-    if (!rc && ferror(f)) rc = wmss_fail(e, "%s: read error", path);
-    fclose(f);
+    wmss_jsonl_close(&rd);
     if (!rc && x.n == 0) rc = wmss_fail(e, "%s: no usable examples (%d lines read)", path, ds->n_lines);
     if (rc) {
         free(b.ids);

@@ -44,18 +44,30 @@ static int keep_or_reset(const char *out, const char *key, wmss_error *e) {
     return wmss_write_file_atomic(path, key, strlen(key), e);
 }
 
+static int run_arms(const wmss_demo_opts *o, wmss_demo_result *r, const char *cmp_dir, wmss_error *e);
+
 int wmss_demo_run(const wmss_demo_opts *o, wmss_demo_result *r, wmss_error *e) {
     memset(r, 0, sizeof *r);
     if (strlen(o->out) > 2000) return wmss_fail(e, "--out: a path shorter than 2000 bytes, please");
     char task_dir[4200], cmp_dir[4200], key[4200], sz[2048];
     snprintf(task_dir, sizeof task_dir, "%s/task", o->out);
     snprintf(cmp_dir, sizeof cmp_dir, "%s/compare", o->out);
-    if (claim_out(o->out, e) || wmss_demo_prepare(task_dir, &o->size, o->seed, o->log, &r->task, e)) return -1;
-    if (o->prepare_only) return 0;
-    wmss_demo_size_string(&o->size, sz, sizeof sz);
-    snprintf(key, sizeof key, "seed=%llu,%s\n", (unsigned long long)o->seed, sz);
-    if (keep_or_reset(o->out, key, e)) return -1;
+    if (claim_out(o->out, e)) return -1;
+    const int lock = wmss_dir_lock(o->out, e);  // one demo per directory (the comparison's phases lock their own)
+    if (lock < 0) return -1;
+    int rc = wmss_demo_prepare(task_dir, &o->size, o->seed, o->log, &r->task, e);
+    if (!rc && !o->prepare_only) {
+        wmss_demo_size_string(&o->size, sz, sizeof sz);
+        snprintf(key, sizeof key, "seed=%llu,%s\n", (unsigned long long)o->seed, sz);
+        rc = keep_or_reset(o->out, key, e);
+        if (!rc) rc = run_arms(o, r, cmp_dir, e);
+    }
+    wmss_dir_unlock(lock);
+    return rc;
+}
 
+// The comparison of the arms on the prepared task (OUT/compare).
+static int run_arms(const wmss_demo_opts *o, wmss_demo_result *r, const char *cmp_dir, wmss_error *e) {
     wmss_compare_opts c;
     wmss_compare_opts_default(&c);
     wmss_arm *arms = NULL;
@@ -85,7 +97,7 @@ int wmss_demo_run(const wmss_demo_opts *o, wmss_demo_result *r, wmss_error *e) {
     c.train.log = o->log;
     c.log = o->log;
     wmss_compare_result cr;
-    int rc = wmss_compare_run(&c, &cr, e);
+    const int rc = wmss_compare_run(&c, &cr, e);
     free(arms);
     if (rc) return -1;
     r->arms_run = cr.arms_run;

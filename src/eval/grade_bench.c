@@ -10,6 +10,7 @@
 
 #include "fsutil.h"
 #include "grade_internal.h"
+#include "jsonl.h"
 
 static const wmss_bench_info BENCHES[] = {
     {"gsm8k", "gsm8k/test.jsonl", "question", "answer", "answer", 1, WMSS_BENCH_NUMERIC, 4096},
@@ -242,7 +243,13 @@ static int load_lines(wmss_bench *b, const char *buf, size_t len, int *cap, wmss
             char where[4200];
             snprintf(where, sizeof where, "%s:%d", b->path, line);
             cJSON *obj = cJSON_ParseWithLength(s, (size_t)(stop - s));
-            int rc = obj ? add_item(b, cap, obj, where, e) : wmss_fail(e, "%s: invalid JSON", where);
+            if (obj) {  // and the strict rules (jsonl.h)
+                cJSON_Delete(obj);
+                obj = wmss_jsonl_parse(s, (size_t)(stop - s), where, (long long)(s - buf), e);
+            } else {
+                wmss_fail(e, "%s: invalid JSON", where);
+            }
+            int rc = obj ? add_item(b, cap, obj, where, e) : -1;
             cJSON_Delete(obj);
             if (rc) return -1;
         }

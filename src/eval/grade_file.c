@@ -1,5 +1,6 @@
 // wmss_grade_file: see grade_file.h.
 #include "grade_file.h"
+#include "jsonl.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -63,7 +64,18 @@ static int read_preds(const bench_ref *b, const char *path, pred **out, int *n_o
     for (int k = 0; k < L.n && !rc; k++) {
         // wmss_lines skips blank lines: count this record's line in the text.
         for (; at < L.line[k]; at++) line += *at == '\n';
+        // The strict JSON-lines rules (jsonl.h: one value, UTF-8, no NUL): a line that parses
+        // but breaks them is an error naming the fault, not a silently cut string.
         cJSON *j = cJSON_ParseWithLength(L.line[k], L.len[k]);
+        if (j) {
+            char where[4200];
+            snprintf(where, sizeof where, "%s:%d", path, line);
+            cJSON_Delete(j);
+            if (!(j = wmss_jsonl_parse(L.line[k], L.len[k], where, (long long)(L.line[k] - L.text), e))) {
+                rc = -1;
+                break;
+            }
+        }
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(j, "index"), *smp = cJSON_GetObjectItemCaseSensitive(j, "sample");
         const char *fields[] = {"output", "completion", "solution"};
         const cJSON *txt = NULL;

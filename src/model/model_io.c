@@ -1,5 +1,6 @@
 // Model lifetime: create, random init, load from and save to a Hugging Face model
 // directory (config.json + safetensors, tokenizer files copied through).
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,9 @@ static int is_other_modality(const char *name) {
     return 0;
 }
 
+static int allow_nonfinite;  // wmss_model_allow_nonfinite
+void wmss_model_allow_nonfinite(int allow) { allow_nonfinite = allow; }
+
 static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *dir, const wmss_st_tensor **used,
                         wmss_error *e) {
     int expected = 0;
@@ -117,6 +121,12 @@ static int load_tensors(wmss_model *m, const wmss_checkpoint *ck, const char *di
                              s->name, got, (long long)s->shape[0], (long long)s->shape[1]);
         }
         if (wmss_st_read_f32(t, m->host + s->offset, f->path, e)) return -1;
+        if (!allow_nonfinite)
+            for (size_t j = 0; j < s->numel; j++)
+                if (!isfinite(m->host[s->offset + j]))
+                    return wmss_fail(e, "%s: tensor '%s' holds a non-finite value (%g at element %zu); the model is "
+                                        "damaged (wmss inspect and wmss logits load it with --allow-nonfinite)",
+                                     f->path, s->name, m->host[s->offset + j], j);
         used[expected++] = t;
     }
     // Anything else in the checkpoint means the config and the weights disagree, except

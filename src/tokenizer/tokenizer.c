@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonl.h"
 #include "fsutil.h"
 #include "tokenizer/internal.h"
 
@@ -61,6 +62,15 @@ static int load_json(wmss_tokenizer *t, const char *path, wmss_error *e) {
     char *text;
     size_t len;
     if (wmss_read_file(path, &text, &len, e)) return -1;
+    size_t bad_at;
+    if (!wmss_utf8_valid(text, len, &bad_at) || memchr(text, '\0', len)) {
+        int utf8 = !wmss_utf8_valid(text, len, &bad_at);
+        size_t at = utf8 ? bad_at : (size_t)((char *)memchr(text, '\0', len) - text);
+        int line = 1;
+        for (size_t i = 0; i < at; i++) line += text[i] == '\n';
+        free(text);
+        return wmss_fail(e, "%s:%d: %s at byte %zu of the file", path, line, utf8 ? "invalid UTF-8" : "a NUL byte", at);
+    }
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();

@@ -20,6 +20,7 @@ void wmss_trainer_args_default(wmss_trainer_args *a) {
 }
 
 int wmss_train_out_check(const char *out_dir, int resume, int overwrite, wmss_error *e) {
+    if (wmss_dir_lock_check(out_dir, e)) return -1;  // another run writes there now
     if (resume || overwrite) return 0;
     char path[4200];
     snprintf(path, sizeof path, "%s/config.json", out_dir);
@@ -60,6 +61,7 @@ int wmss_trainer_run(const wmss_branch_spec *spec, int K, const wmss_trainer_arg
     FILE *log = root ? a->log : NULL;  // every rank reads the data; rank 0 reports on it
     int rc = -1;
     memset(res, 0, sizeof *res);
+    int lock = -1;  // one writer per output directory (rank 0 writes), taken once the inputs are read
     int failed = wmss_data_setup_load(&d, a->tokenizer_dir, NULL, a->data_path, &a->data,
                                       spec[0].model->cfg.vocab_size, log, e) != 0;
     for (int k = 0; k < K && !failed; k++) {
@@ -75,13 +77,18 @@ int wmss_trainer_run(const wmss_branch_spec *spec, int K, const wmss_trainer_arg
     for (int i = 0; i < d.ds.n && !failed; i++)
         if (wmss_example_len(&d.ds, i) > max_len) max_len = wmss_example_len(&d.ds, i);
     if (!failed) failed = wmss_engine_create(&en, spec, K, max_len * o.micro_batch, o.micro_batch, a->loss_chunk, e) != 0;
+    if (!failed && root) failed = (lock = wmss_dir_lock(o.out_dir, e)) < 0;
     if (wmss_dist_agree(dist, failed, e)) goto end;
     if (wmss_train(&en, &d.ds, &o, res, e)) goto end;
-    if (!res->interrupted && log)
+    if (!res->interrupted && log && res->steps_done == res->start_step)
+        fprintf(log, "wrote %s (the run was already finished at step %ld: no step to train)\n", o.out_dir,
+                res->steps_done);
+    else if (!res->interrupted && log)
         fprintf(log, "wrote %s (%ld steps, last loss %.4f)\n", o.out_dir, res->steps_done, res->last_loss);
     rc = 0;
 end:
     wmss_engine_free(&en);
     wmss_data_setup_free(&d);
+    wmss_dir_unlock(lock);
     return rc;
 }

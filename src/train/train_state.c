@@ -169,12 +169,29 @@ void wmss_train_checkpoint_prune(const char *out_dir, int keep) {
     free(steps);
     DIR *d = opendir(out_dir);
     if (!d) return;
-    for (struct dirent *ent; (ent = readdir(d));)
-        if (!strncmp(ent->d_name, ".tmp-checkpoint-", 16)) {
+    // Only this process's temporaries (".tmp-checkpoint-STEP-PID"): never another run's.
+    char own[32];
+    int own_len = snprintf(own, sizeof own, "-%d", (int)getpid());
+    for (struct dirent *ent; (ent = readdir(d));) {
+        size_t len = strlen(ent->d_name);
+        if (!strncmp(ent->d_name, ".tmp-checkpoint-", 16) && len > 16 + (size_t)own_len &&
+            !strcmp(ent->d_name + len - own_len, own)) {
             snprintf(path, sizeof path, "%s/%s", out_dir, ent->d_name);
             wmss_remove_tree(path, NULL);
         }
+    }
     closedir(d);
+}
+
+int wmss_train_checkpoint_set_aside(const char *out_dir, long step, char *moved, size_t cap) {
+    char from[4400], to[4400];
+    snprintf(from, sizeof from, "%s/checkpoint-%ld", out_dir, step);
+    snprintf(to, sizeof to, "%s/diverged-checkpoint-%ld", out_dir, step);
+    if (moved && cap) moved[0] = '\0';
+    if (!wmss_is_dir(from)) return 0;
+    if (wmss_remove_tree(to, NULL) || wmss_rename_dir(from, to, NULL)) return -1;
+    if (moved) snprintf(moved, cap, "%s", to);
+    return 1;
 }
 
 static int read_optimizer(const char *path, wmss_branch *b, wmss_adamw *opt, wmss_error *e) {
@@ -231,6 +248,12 @@ int wmss_train_checkpoint_restore(const char *path, wmss_engine *en, wmss_adamw 
     for (const cJSON *it = want->child; it && !rc; it = it->next) {
         if (!strcmp(it->string, "step")) continue;
         const cJSON *got = cJSON_GetObjectItemCaseSensitive(j, it->string);
+        if (!strcmp(it->string, "lr") && cJSON_IsNumber(got)) {  // a lower rate after a divergence is allowed
+            if (got->valuedouble != it->valuedouble)
+                fprintf(stderr, "note: %s: the checkpoint's --lr was %g; continuing with %g\n", p, got->valuedouble,
+                        it->valuedouble);
+            continue;
+        }
         if (!got || !cJSON_Compare(got, it, 1)) {
             char *a = got ? cJSON_PrintUnformatted(got) : NULL, *b = cJSON_PrintUnformatted(it);
             rc = wmss_fail(e, "%s: cannot resume: \"%s\" was %s, this run has %s (same data and flags are needed)", p,

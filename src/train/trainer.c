@@ -204,11 +204,36 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         }
         // Clip over the joint parameter set of all trainable branches. (Rank 0's norm for
         // all: the sum's rounding may depend on a rank's thread count.)
-        double sq = 0.0;
+        double sq = 0.0, sq_k[WMSS_LOSS_MAX_BRANCHES] = {0};
         for (int k = 0; k < en->K; k++)
-            if (en->br[k].trainable) sq += sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
+            if (en->br[k].trainable) sq += sq_k[k] = sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
         double norm = sqrt(sq);
         if ((rc = wmss_dist_bcast(dist, &norm, sizeof norm, 0, e))) break;
+        // A non-finite loss or gradient norm stops the run before the update: nothing is
+        // saved under the final name; the checkpoints written so far stay resumable.
+        if (!isfinite(ls.loss_sum) || !isfinite(own.loss_sum) || !isfinite(norm)) {
+            const int bad_loss = !isfinite(ls.loss_sum) || !isfinite(own.loss_sum);
+            int k = 0;  // the branch: the strong one (0) for its own loss, else the first non-finite norm
+            if (!bad_loss) while (k < en->K - 1 && isfinite(sq_k[k])) k++;
+            char where[128];
+            if (en->K == 1) snprintf(where, sizeof where, "branch 0, the model");
+            else if (bad_loss && isfinite(own.loss_sum)) snprintf(where, sizeof where, "the mixed logits of all branches");
+            else snprintf(where, sizeof where, "branch %d, %s", k, k ? (o->branch_dir[k] ? o->branch_dir[k] : "weak") : "strong");
+            // The weights this step started from gave it: their checkpoint is set aside.
+            long last = -1;
+            char ck[4400], moved[4400] = "";
+            if (root) wmss_train_checkpoint_set_aside(o->out_dir, step, moved, sizeof moved);
+            wmss_train_checkpoint_latest(o->out_dir, &last, ck, sizeof ck, NULL);
+            rc = wmss_fail(e, "step %ld: the %s is not finite (%g) in %s: training diverged or a weight is not finite; "
+                              "stopped before the update, nothing saved as the final model in %s%s%s; %s%s%s",
+                           step + 1, bad_loss ? "loss" : "gradient norm",
+                           bad_loss ? (isfinite(ls.loss_sum) ? own.loss_sum : ls.loss_sum) : norm, where,
+                           o->out_dir, moved[0] ? "; the checkpoint of the weights it started from was moved to " : "",
+                           moved, last >= 0 ? "resume from the last good checkpoint " : "no checkpoint was written "
+                           "yet: lower --lr (or check the model's weights)", last >= 0 ? ck : "",
+                           last >= 0 ? " with --resume and a lower --lr" : "");
+            break;
+        }
         const float coef = wmss_clip_coef(norm, o->max_grad_norm);
         const double lr = o->sched_total > 0  // a continued schedule (trainer.h)
                               ? wmss_lr_at(o->schedule, o->lr, o->sched_start + step * (o->sched_total - o->sched_start) / total,
@@ -277,6 +302,7 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
     }
     if (tty && step > start_step) fprintf(stderr, "\n");
     res->steps_done = step;
+    res->start_step = start_step;
     if (!rc && !res->interrupted && ranks > 1) rc = check_replicas(en, dist, e);
     if (!rc && !res->interrupted) {
         // The final models, as ordinary model directories (rank 0 writes them).

@@ -216,8 +216,19 @@ static int final_copy(const wmss_algorithm_opts *o, const char *strong, const ch
     return rc;
 }
 
+static int algorithm_run(const wmss_algorithm_opts *o, const wmss_dist *dist, wmss_algorithm_result *r, wmss_error *e);
+
 int wmss_algorithm_run(const wmss_algorithm_opts *o, const wmss_dist *dist, wmss_algorithm_result *r, wmss_error *e) {
     memset(r, 0, sizeof *r);
+    if (!o->out) return wmss_fail(e, "Algorithm 1 needs a model, data and a run directory");
+    int lock = -1;  // one writer per run directory (rank 0 writes)
+    if (root_did(dist, wmss_dist_is_root(dist) && (lock = wmss_dir_lock(o->out, e)) < 0)) return -1;
+    int rc = algorithm_run(o, dist, r, e);
+    wmss_dir_unlock(lock);
+    return rc;
+}
+
+static int algorithm_run(const wmss_algorithm_opts *o, const wmss_dist *dist, wmss_algorithm_result *r, wmss_error *e) {
     if (!o->model || !o->data || !o->out) return wmss_fail(e, "Algorithm 1 needs a model, data and a run directory");
     if (strlen(o->out) > 3000 || strlen(o->model) > 3000)
         return wmss_fail(e, "paths longer than 3000 bytes are not supported");

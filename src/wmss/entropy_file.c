@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "fsutil.h"
+#include "jsonl.h"
 
 int wmss_entropy_file_write(const char *path, const wmss_dataset *ds, const double *h, double *mean, wmss_error *e) {
     wmss_atomic_file af;
@@ -13,6 +14,11 @@ int wmss_entropy_file_write(const char *path, const wmss_dataset *ds, const doub
     double m = 0;
     for (int r = 0, i = 0; r < ds->n_records; r++) {
         if (i < ds->n && ds->record[i] == r) {
+            if (!isfinite(h[i])) {
+                wmss_atomic_abort(&af);
+                return wmss_fail(e, "%s: not written: the entropy of data record %d (line %d of the non-blank lines) is "
+                                    "not finite (%g): the model gives non-finite logits", path, r + 1, r + 1, h[i]);
+            }
             fprintf(af.f, "{\"index\": %d, \"entropy\": %.9g, \"tokens\": %d", r, h[i], ds->n_targets[i]);
             if (ds->id[i]) fprintf(af.f, ", \"id\": %s", ds->id[i]);
             fprintf(af.f, "}\n");
@@ -39,7 +45,14 @@ int wmss_entropy_file_read(const char *path, int n, double *h, wmss_error *e) {
     for (int i = 0; i < n; i++) h[i] = NAN;
     int rc = 0;
     for (int k = 0; k < L.n && !rc; k++) {
-        cJSON *j = cJSON_ParseWithLength(L.line[k], L.len[k]);
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%d", path, L.no[k]);
+        wmss_error pe;
+        cJSON *j = wmss_jsonl_parse(L.line[k], L.len[k], where, -1, &pe);
+        if (!j) {
+            rc = wmss_fail(e, "%s", pe.msg);
+            break;
+        }
         const cJSON *idx = cJSON_GetObjectItemCaseSensitive(j, "index"), *ent = cJSON_GetObjectItemCaseSensitive(j, "entropy");
         if (!j || !cJSON_IsNumber(idx) || !(cJSON_IsNumber(ent) || cJSON_IsNull(ent)))
             rc = wmss_fail(e, "%s: entry %d: expected {\"index\": i, \"entropy\": H, ...}", path, k + 1);

@@ -6,6 +6,7 @@
 
 #include "entropy_file.h"
 #include "fsutil.h"
+#include "jsonl.h"
 #include "wdds.h"
 
 // The active set: each picked example's original line, with "wmss_index" inserted
@@ -68,6 +69,15 @@ int wmss_select_run(const wmss_select_job *j, wmss_error *e) {
     char *stats_text = NULL;
     if (wmss_lines_read(j->data_path, &D, e)) goto end;
     if (D.n == 0) { wmss_fail(e, "%s: no examples", j->data_path); goto end; }
+    for (int i = 0; i < D.n; i++) {  // every line one JSON object (the strict reader's rules)
+        char where[4200];
+        snprintf(where, sizeof where, "%s:%d", j->data_path, D.no[i]);
+        cJSON *v = wmss_jsonl_parse(D.line[i], D.len[i], where, -1, e);
+        int ok = cJSON_IsObject(v);
+        cJSON_Delete(v);
+        if (!v) goto end;
+        if (!ok) { wmss_fail(e, "%s: not a JSON object", where); goto end; }
+    }
     hw = malloc(D.n * sizeof *hw); hs = malloc(D.n * sizeof *hs); cw = malloc(D.n * sizeof *cw);
     cs = malloc(D.n * sizeof *cs); p = malloc(D.n * sizeof *p);
     const int draws = j->draws > 0 ? j->draws : D.n;  // capacity: every draw when they are all kept

@@ -27,7 +27,7 @@
 // libm call, no branches): x = n ln2 + r with |r| <= ln2/2, n rounded by the 1.5 * 2^23
 // trick, exp(r) by its degree-6 Taylor polynomial, 2^n through the exponent bits.
 // Relative error < 3e-7 (a few ulp); exp(x) = 0 for x <= -87.3 (-inf included); x is
-// clamped at 88 above (exp(88) = 1.65e38).
+// clamped at 88 above (exp(88) = 1.65e38); exp(NaN) is NaN.
 static inline float wmss_expf(float x) {
     const float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     const float MAGIC = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
@@ -42,9 +42,9 @@ static inline float wmss_expf(float x) {
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t ti, bits;
+    uint32_t ti, bits;  // unsigned: for a NaN x the shift would overflow a signed int (undefined)
     memcpy(&ti, &t, sizeof ti);
-    bits = (ti - 0x4B400000 + 127) << 23;  // 0x4B400000: the bits of MAGIC
+    bits = (ti - 0x4B400000u + 127u) << 23;  // 0x4B400000: the bits of MAGIC
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return x == -87.3f ? 0.0f : p * scale;
