@@ -347,9 +347,9 @@ static void print_json(const bench_opts *o, const bench_result *r) {
         printf("\"torch_sft_tokens_per_s\": %.2f, \"sft_vs_torch\": %.4f, \"torch_blas\": \"%s\", ", r->torch_tps,
                r->sft_tps / r->torch_tps, r->torch_blas);
     printf("\"step_gflop\": %.3f, \"step_gflops\": %.2f, \"sgemm_gflops\": %.2f, \"step_vs_sgemm\": %.4f, "
-           "\"joint_vs_sft_time\": %.4f, \"device\": \"%s\", \"blas_core\": \"%s\"}\n",
+           "\"joint_vs_sft_time\": %.4f, \"device\": \"%s\", \"blas\": \"%s\", \"blas_core\": \"%s\"}\n",
            r->step_gflop, r->step_gflops, peak, r->step_gflops / peak, r->sft_tps / r->joint_tps, o->device,
-           openblas_get_corename());
+           openblas_get_config(), openblas_get_corename());
 }
 
 static void print_table(const bench_opts *o, const bench_result *r, int n) {

@@ -65,6 +65,7 @@ int cmd_demo(int argc, char **argv) {
     rc = wmss_demo_run(&o, &r, &e);
     if (rc) {
         fprintf(stderr, "wmss demo: %s\n", e.msg);
+        rc = strncmp(e.msg, "--arms", 6) ? 1 : 2;  // a bad arm list is a usage error, found before any work
     } else if (r.interrupted) {
         fprintf(stderr, "wmss demo: interrupted; rerun the same command to continue\n");
         rc = 130;

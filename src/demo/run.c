@@ -52,6 +52,11 @@ int wmss_demo_run(const wmss_demo_opts *o, wmss_demo_result *r, wmss_error *e) {
     char task_dir[4200], cmp_dir[4200], key[4200], sz[2048];
     snprintf(task_dir, sizeof task_dir, "%s/task", o->out);
     snprintf(cmp_dir, sizeof cmp_dir, "%s/compare", o->out);
+    wmss_arm *arms = NULL;  // checked before any work
+    int n_arms = 0;
+    if (wmss_arms_parse_list(o->arms ? o->arms : "m0,m1,sft-2ep,wmss", &arms, &n_arms, e))
+        return wmss_error_prefix(e, "--arms");
+    free(arms);
     if (claim_out(o->out, e)) return -1;
     const int lock = wmss_dir_lock(o->out, e);  // one demo per directory (the comparison's phases lock their own)
     if (lock < 0) return -1;

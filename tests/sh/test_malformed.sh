@@ -134,7 +134,7 @@ check "generate --top-p nan" - "--top-p must be a finite number" -- "$WMSS" gene
 check "grads --lambda nan" o.st "--lambda must be a finite number" -- "$WMSS" grads --model in/base --weak in/base --lambda nan --data in/data.jsonl --out o.st
 check "convert --max-shard-size nan" o "--max-shard-size must be a size" -- "$WMSS" convert --model in/base --out o --max-shard-size nan
 check "init-model --max-shard-size inf" o "--max-shard-size must be a size" -- "$WMSS" init-model --out o --max-shard-size inf
-check "demo --lambdas nan" o "--lambdas: each value must be a number in \[0, 1\], got 'nan'" -- "$WMSS" demo --quick --out o --lambdas 0.5,nan
+check "demo --arms lambda=nan" o "--arms: arm 'wmss\[lambda=nan\]': 'lambda' needs a number" -- "$WMSS" demo --quick --out o --arms 'm1,wmss[lambda=nan]'
 
 # 2. An option's value that is itself an option.
 check "sft --out --overwrite" - "option --out needs a value \(DIR\), got the option '--overwrite'" -- "$WMSS" sft --model in/base --data in/data.jsonl --out --overwrite
@@ -220,10 +220,10 @@ for m in nan inf; do
 done
 # ... but inspect and logits load them when asked, and print JSON (null, never nan).
 n=$((n + 1))
-if "$WMSS" logits --model in/nan-model --ids 1,2,3 --score --allow-nonfinite > score.json 2>&1 &&
+if "$WMSS" logits --model in/nan-model --ids 1,2,3 --score --allow-nonfinite > score.json 2> score.err &&
     $PY -c 'import json; [json.loads(l, parse_constant=lambda c: 1/0) for l in open("score.json")]'; then
     echo "ok   logits --allow-nonfinite --score prints valid JSON: $(cat score.json)"
-else fails=$((fails + 1)); echo "FAIL logits --allow-nonfinite: $(cat score.json)"; fi
+else fails=$((fails + 1)); echo "FAIL logits --allow-nonfinite: $(cat score.json score.err)"; fi
 
 # 9. Tokenizers.
 if [ -f "$TOK" ]; then
