@@ -119,3 +119,14 @@ void wmss_jsonl_close(wmss_jsonl *r) {
     free(r->buf);
     memset(r, 0, sizeof *r);
 }
+
+int wmss_text_check(const char *path, const char *text, size_t len, wmss_error *e) {
+    size_t bad_at;
+    const int utf8_bad = !wmss_utf8_valid(text, len, &bad_at);
+    const char *nul = memchr(text, '\0', len);
+    if (!utf8_bad && !nul) return 0;
+    const size_t at = utf8_bad ? bad_at : (size_t)(nul - text);
+    int line = 1;
+    for (size_t i = 0; i < at; i++) line += text[i] == '\n';
+    return wmss_fail(e, "%s:%d: %s at byte %zu of the file", path, line, utf8_bad ? "invalid UTF-8" : "a NUL byte", at);
+}

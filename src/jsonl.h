@@ -17,6 +17,9 @@
 // Checks that s[0..n) is UTF-8 (no overlongs, surrogates or code points above U+10FFFF);
 // returns 1, or 0 with *bad the offset of the first invalid byte.
 int wmss_utf8_valid(const char *s, size_t n, size_t *bad);
+// A whole text file (path, for the message): 0 when it is UTF-8 without a NUL byte, else
+// -1 naming the line and byte of the first fault.
+int wmss_text_check(const char *path, const char *text, size_t len, wmss_error *e);
 
 // Parses one line (without its newline) as exactly one JSON value. where is "file:line";
 // file_offset is the line's byte offset in the file (for the message; -1 if unknown).

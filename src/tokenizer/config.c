@@ -37,14 +37,9 @@ int tok_config_load(wmss_tokenizer *t, const char *path, wmss_error *e) {
     char *text;
     size_t len;
     if (wmss_read_file(path, &text, &len, e)) return -1;
-    size_t bad_at;
-    if (!wmss_utf8_valid(text, len, &bad_at) || memchr(text, '\0', len)) {
-        int utf8 = !wmss_utf8_valid(text, len, &bad_at);
-        size_t at = utf8 ? bad_at : (size_t)((char *)memchr(text, '\0', len) - text);
-        int line = 1;
-        for (size_t i = 0; i < at; i++) line += text[i] == '\n';
+    if (wmss_text_check(path, text, len, e)) {
         free(text);
-        return wmss_fail(e, "%s:%d: %s at byte %zu of the file", path, line, utf8 ? "invalid UTF-8" : "a NUL byte", at);
+        return -1;
     }
     cJSON *root = cJSON_ParseWithLength(text, len);
     free(text);
