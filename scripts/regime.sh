@@ -43,11 +43,12 @@ SIZEARG=()
 # so the task lives in its own demo directory).
 cpu prepare "$WMSS" demo $QUICK --seed "$SEED" --out "$DIR/demo" "${SIZEARG[@]}" --prepare-only
 T="$DIR/demo/task"
-# The fine-tuning settings of the size (wmss demo --prepare-only prints them).
-read -r LR BATCH MB WARM MAXLEN MAXNEW EB < <(python3 - "$LOG" <<'PY'
-import sys
-line = [l for l in open(sys.argv[1]) if l.startswith("size: ")][-1]
-s = dict(kv.split("=") for kv in line[6:].strip().split(","))
+# The fine-tuning settings: the size's (task.json's size_all), with --size's overrides.
+read -r LR BATCH MB WARM MAXLEN MAXNEW EB < <(python3 - "$T/task.json" "$SIZE" <<'PY'
+import json, sys
+s = dict(kv.split("=") for kv in json.load(open(sys.argv[1]))["size_all"].split(","))
+if sys.argv[2]:
+    s.update(kv.split("=") for kv in sys.argv[2].split(","))
 print(s["lr"], s["batch"], s["micro_batch"], s["warmup_ratio"], s["max_len"], s["max_new"], s["eval_batch"])
 PY
 )
