@@ -54,57 +54,83 @@ static void question_event(sbuf *q, const wmss_task_item *it, const wmss_task_st
     }
 }
 
-// A restatement of the event, e.g. "Ava buys 5 more" / "after buying 5 more".
-static void restate(sbuf *b, const wmss_task_item *it, const wmss_task_step *s, int gerund) {
-    const char *who = NAMES[it->who], *fr = NAMES[it->friend_];
-    static const char *const V3[] = {"buys %ld more", "gets %ld from %s", "finds %ld more", "gives %ld to %s",
-                                     "loses %ld", "sells %ld", "has %ld times as many"};
-    static const char *const VG[] = {"buying %ld more", "getting %ld from %s", "finding %ld more", "giving %ld to %s",
-                                     "losing %ld", "selling %ld", "the count grows %ld times"};
-    char tmp[96];
-    const char *fmt = gerund ? VG[s->event] : V3[s->event];
-    snprintf(tmp, sizeof tmp, fmt, s->x, fr);
-    if (gerund) put(b, "after %s, ", tmp);
-    else put(b, "%s %s, so ", who, tmp);
+// A renderer's choices: uniform, or (house > 0) biased toward a house style. With
+// probability `house` a choice takes its first option, as one author's habits would;
+// otherwise it is uniform. The pretraining corpus is written by "many authors" (house 0),
+// the SFT set by one (house > 0): SFT then teaches a style, lowering the entropy on its
+// completions, while the arithmetic it needs is already the base's.
+typedef struct {
+    wmss_rng *r;
+    double house;
+} gen;
+
+static int choose(gen *g, int n) {
+    if (g->house > 0 && wmss_rng_uniform(g->r) < g->house) return 0;
+    return pick(g->r, n);
 }
 
-// The arithmetic of one step in one of several phrasings (and operand orders).
-static void arithmetic(wmss_rng *r, sbuf *b, const wmss_task_step *s) {
+// A restatement of the event, e.g. "Ava buys 5 more" / "after buying 5 more".
+static void restate(gen *g, sbuf *b, const wmss_task_item *it, const wmss_task_step *s, int gerund) {
+    const char *who = NAMES[it->who], *fr = NAMES[it->friend_];
+    static const char *const V3[][2] = {{"buys %ld more", "picks up %ld more"}, {"gets %ld from %s", "receives %ld from %s"},
+                                        {"finds %ld more", "comes across %ld more"}, {"gives %ld to %s", "hands %ld to %s"},
+                                        {"loses %ld", "misplaces %ld"}, {"sells %ld", "sells off %ld"},
+                                        {"has %ld times as many", "ends up with %ld times as many"}};
+    static const char *const VG[][2] = {{"buying %ld more", "picking up %ld more"}, {"getting %ld from %s", "receiving %ld from %s"},
+                                        {"finding %ld more", "coming across %ld more"}, {"giving %ld to %s", "handing %ld to %s"},
+                                        {"losing %ld", "misplacing %ld"}, {"selling %ld", "selling off %ld"},
+                                        {"the count grows %ld times", "the count is multiplied by %ld"}};
+    static const char *const SO[] = {"so", "which means", "and"};
+    char tmp[96];
+    const char *fmt = gerund ? VG[s->event][choose(g, 2)] : V3[s->event][choose(g, 2)];
+    snprintf(tmp, sizeof tmp, fmt, s->x, fr);
+    if (gerund) put(b, "after %s, ", tmp);
+    else put(b, "%s %s, %s ", who, tmp, SO[choose(g, 3)]);
+}
+
+// The arithmetic of one step in one of several phrasings (operand orders, symbols or
+// words, the word for "equals"), the result optionally followed by the things' name
+// (`what`; NULL in drills).
+static void arithmetic(gen *g, sbuf *b, const wmss_task_step *s, const char *what) {
     const long a = s->before, x = s->x, c = s->after;
+    static const char *const SYM[] = {"=", "is", "equals"}, *const WORD[] = {"is", "equals", "makes"};
+    const char *sym = SYM[choose(g, 3)], *word = WORD[choose(g, 3)];
     if (s->op == '+') {
-        switch (pick(r, 5)) {
-        case 0: put(b, "%ld + %ld = %ld", a, x, c); break;
-        case 1: put(b, "%ld plus %ld is %ld", a, x, c); break;
-        case 2: put(b, "%ld + %ld = %ld", x, a, c); break;
+        switch (choose(g, 5)) {
+        case 0: put(b, "%ld + %ld %s %ld", a, x, sym, c); break;
+        case 1: put(b, "%ld plus %ld %s %ld", a, x, word, c); break;
+        case 2: put(b, "%ld + %ld %s %ld", x, a, sym, c); break;
         case 3: put(b, "adding %ld to %ld gives %ld", x, a, c); break;
         default: put(b, "%ld and %ld more make %ld", a, x, c); break;
         }
     } else if (s->op == '-') {
-        switch (pick(r, 4)) {
-        case 0: put(b, "%ld - %ld = %ld", a, x, c); break;
-        case 1: put(b, "%ld minus %ld is %ld", a, x, c); break;
+        switch (choose(g, 4)) {
+        case 0: put(b, "%ld - %ld %s %ld", a, x, sym, c); break;
+        case 1: put(b, "%ld minus %ld %s %ld", a, x, word, c); break;
         case 2: put(b, "taking %ld from %ld leaves %ld", x, a, c); break;
         default: put(b, "%ld - %ld leaves %ld", a, x, c); break;
         }
     } else {
-        switch (pick(r, 4)) {
-        case 0: put(b, "%ld * %ld = %ld", a, x, c); break;
-        case 1: put(b, "%ld times %ld is %ld", a, x, c); break;
-        case 2: put(b, "%ld * %ld = %ld", x, a, c); break;
+        switch (choose(g, 4)) {
+        case 0: put(b, "%ld * %ld %s %ld", a, x, sym, c); break;
+        case 1: put(b, "%ld times %ld %s %ld", a, x, word, c); break;
+        case 2: put(b, "%ld * %ld %s %ld", x, a, sym, c); break;
         default: put(b, "%ld multiplied by %ld gives %ld", a, x, c); break;
         }
     }
+    if (what && choose(g, 2)) put(b, " %s", what);
 }
 
 static void cap_first(char *s) {
     if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
 }
 
-void wmss_task_render(wmss_rng *r, const wmss_task_item *it, char *out, size_t cap) {
+void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char *out, size_t cap) {
     const char *who = NAMES[it->who], *what = THINGS[it->what];
+    gen g = {r, house};
     sbuf b = {out, cap};
     if (cap) out[0] = '\0';
-    switch (pick(r, 6)) {  // opening
+    switch (choose(&g, 6)) {  // opening
     case 0: put(&b, "%s starts with %ld %s.", who, it->start, what); break;
     case 1: put(&b, "At first, %s has %ld %s.", who, it->start, what); break;
     case 2: put(&b, "%s has %ld %s to begin with.", who, it->start, what); break;
@@ -112,26 +138,36 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, char *out, size_t c
     case 4: put(&b, "We start from %ld %s.", it->start, what); break;
     default: put(&b, "In the beginning there are %ld %s.", it->start, what); break;
     }
-    if (chance(r, 0.25)) put(&b, " We need to find how many %s %s has at the end.", what, who);
+    switch (choose(&g, 3)) {  // the goal: unsaid, or restated in one of two ways
+    case 1: put(&b, " We need to find how many %s %s has at the end.", what, who); break;
+    case 2: put(&b, " The question asks for the final number of %s.", what); break;
+    default: break;
+    }
     for (int k = 0; k < it->n_steps; k++) {
         const wmss_task_step *s = &it->step[k];
-        static const char *const FIRST[] = {"", "First, "}, *const NEXT[] = {"", "Then ", "Next, ", "After that, ", "Now "};
-        const char *conn = k == 0 ? FIRST[pick(r, 2)] : NEXT[pick(r, 5)];
+        static const char *const FIRST[] = {"", "First, ", "To start, "},
+                          *const NEXT[] = {"", "Then ", "Next, ", "After that, ", "Now "};
+        const char *conn = k == 0 ? FIRST[choose(&g, 3)] : NEXT[choose(&g, 5)];
         char sentence[256];
         sbuf t = {sentence, sizeof sentence};
         put(&t, "%s", conn);
-        switch (pick(r, 3)) {  // restatement of the event: none, "X buys 5 more, so", "After buying 5 more,"
-        case 1: restate(&t, it, s, 0); break;
-        case 2: restate(&t, it, s, 1); break;
+        switch (choose(&g, 3)) {  // restatement of the event: none, "X buys 5 more, so", "After buying 5 more,"
+        case 1: restate(&g, &t, it, s, 0); break;
+        case 2: restate(&g, &t, it, s, 1); break;
         default: break;
         }
-        arithmetic(r, &t, s);
+        arithmetic(&g, &t, s, what);
         put(&t, ".");
         cap_first(sentence);
         put(&b, " %s", sentence);
-        if (chance(r, 0.2) && k + 1 < it->n_steps) put(&b, " Now %s has %ld %s.", who, s->after, what);
+        if (k + 1 < it->n_steps) switch (choose(&g, 4)) {  // a running total: none, or one of three
+            case 1: put(&b, " Now %s has %ld %s.", who, s->after, what); break;
+            case 2: put(&b, " That makes %ld %s so far.", s->after, what); break;
+            case 3: put(&b, " So the count is %ld.", s->after); break;
+            default: break;
+            }
     }
-    switch (pick(r, 5)) {  // closing
+    switch (choose(&g, 5)) {  // closing
     case 0: put(&b, " The answer is \\boxed{%ld}.", it->answer); break;
     case 1: put(&b, " So %s has \\boxed{%ld} %s now.", who, it->answer, what); break;
     case 2: put(&b, " %s now has %ld %s. The answer is \\boxed{%ld}.", who, it->answer, what, it->answer); break;
@@ -180,7 +216,7 @@ void wmss_task_make(wmss_rng *r, int level, wmss_task_item *it) {
     }
     put(&q, " How many %s does %s have now?", THINGS[it->what], NAMES[it->who]);
     it->answer = count;
-    wmss_task_render(r, it, it->solution, sizeof it->solution);
+    wmss_task_render(r, it, 0, it->solution, sizeof it->solution);
 }
 
 // Drills of the arithmetic the solutions use, in the solutions' phrasings.
@@ -196,7 +232,8 @@ static void drill(wmss_rng *r, sbuf *b) {
         }
         char t[128];
         sbuf tb = {t, sizeof t};
-        arithmetic(r, &tb, &s);
+        gen g = {r, 0};
+        arithmetic(&g, &tb, &s, NULL);
         cap_first(t);
         put(b, "%s%s.", k ? " " : "", t);
     }
@@ -211,7 +248,7 @@ void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, cons
         return;
     }
     char sol[WMSS_TASK_TEXT];
-    wmss_task_render(r, it, sol, sizeof sol);
+    wmss_task_render(r, it, 0, sol, sizeof sol);
     if (kind == WMSS_CORPUS_CHAT) {  // a conversation in the chat template (ChatML), as pretraining corpora hold
         if (chance(r, 0.8)) put(&b, "<|im_start|>system\n%s<|im_end|>\n", instruction);
         put(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n%s<|im_end|>", it->question, sol);

@@ -2,6 +2,7 @@
 // arithmetic as the problem's structure says, the running count chained, \boxed{answer}
 // at the end), renderings of one problem vary (openings, phrasings, closings), the
 // answer follows from the question's events, and the size overrides parse and refuse.
+#include <math.h>
 #include <stdlib.h>
 
 #include "check.h"
@@ -42,7 +43,7 @@ int main(void) {
         int n_seen = 0;
         for (int k = 0; k < 8; k++) {
             char sol[WMSS_TASK_TEXT], boxed[64];
-            wmss_task_render(&r, &it, sol, sizeof sol);
+            wmss_task_render(&r, &it, k & 1 ? 0.6 : 0, sol, sizeof sol);
             snprintf(boxed, sizeof boxed, "\\boxed{%ld}", it.answer);
             const char *b = strstr(sol, boxed);
             CHECK(&st, b && !strstr(b + 1, "\\boxed"), "no single final %s in: %s", boxed, sol);
@@ -62,6 +63,28 @@ int main(void) {
     }
     // 8 renderings of a problem are almost always all different.
     CHECK(&st, distinct_total > 7 * tried, "renderings vary too little: %d distinct of %d", distinct_total, 8 * tried);
+    // The house style: at 1 every choice is the first option (one rendering, the terse
+    // "X starts with N things." opening, no connectives, the first closing); at 0.5 the
+    // first opening is drawn about 0.5 + 0.5/6 of the time, at 0 about 1/6.
+    {
+        wmss_task_item it;
+        wmss_task_make(&r, 3, &it);
+        char a[WMSS_TASK_TEXT], b[WMSS_TASK_TEXT], head[128];
+        wmss_task_render(&r, &it, 1, a, sizeof a);
+        wmss_task_render(&r, &it, 1, b, sizeof b);
+        snprintf(head, sizeof head, "%s starts with %ld ", "", it.start);
+        CHECK(&st, !strcmp(a, b) && strstr(a, head + 1) && strstr(a, " The answer is \\boxed{") && !strstr(a, "Then "),
+              "house 1 is not one fixed style: %s | %s", a, b);
+        int first[2] = {0, 0};
+        const double hs[2] = {0, 0.5};
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 3000; k++) {
+                wmss_task_render(&r, &it, hs[h], a, sizeof a);
+                first[h] += strstr(a, " starts with ") == a + strcspn(a, " ") && !strstr(a, "Let's");
+            }
+        CHECK(&st, fabs(first[0] / 3000.0 - 1 / 6.0) < 0.03 && fabs(first[1] / 3000.0 - (0.5 + 0.5 / 6)) < 0.03,
+              "first-opening shares %.3f (house 0) and %.3f (house 0.5)", first[0] / 3000.0, first[1] / 3000.0);
+    }
     // Corpus texts: a chat conversation is in ChatML; a plain one holds the question.
     wmss_task_item it;
     wmss_task_make(&r, 3, &it);
