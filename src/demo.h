@@ -38,8 +38,10 @@ void wmss_task_make(wmss_rng *r, int level, wmss_task_item *it);
 // question, per step a connective, an optional restatement of the event, one of several
 // phrasings and operand orders of the arithmetic ("7 + 4 = 11", "7 plus 4 is 11",
 // "adding 4 to 7 gives 11", ...), optional running totals, and one of several closings,
-// each drawn at random. Every rendering is correct and ends with \boxed{answer}.
-void wmss_task_render(wmss_rng *r, const wmss_task_item *it, char *out, size_t cap);
+// each drawn at random. Every rendering is correct and ends with \boxed{answer}. With
+// house in (0, 1], each choice takes its first option with probability house (else a
+// uniform one): one author's style, as an SFT set distilled from one source has.
+void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char *out, size_t cap);
 
 // Pretraining texts about an item: a worked solution in plain text (several layouts,
 // one of them the plain-text evaluation prompt's "question\ninstruction\nsolution"), a
@@ -85,6 +87,8 @@ typedef struct {
     int hidden, layers, heads, kv_heads, head_dim, inter;
     int pretrain_epochs, pretrain_batch;
     double pretrain_lr;
+    double house, house_share;                    // the SFT set: its house style (wmss_task_render) and the
+                                                  // share of its examples written in it (the rest: house 0)
     // How the task is meant to be fine-tuned and evaluated (the demo and the harness
     // read them): SFT / WD-JT learning rate, batch, micro-batch, warmup ratio, max
     // length, and the evaluation's token budget and batch.

@@ -55,8 +55,9 @@ static void question_event(sbuf *q, const wmss_task_item *it, const wmss_task_st
 }
 
 // A renderer's choices: uniform, or (house > 0) biased toward a house style. With
-// probability `house` a choice takes its first option, as one author's habits would;
-// otherwise it is uniform. The pretraining corpus is written by "many authors" (house 0),
+// probability `house` a choice takes its favourite option (the explicit one: restate the
+// goal and each event, keep a running total, name the things), as one careful author's
+// habits would; otherwise it is uniform. The pretraining corpus is written by "many authors" (house 0),
 // the SFT set by one (house > 0): SFT then teaches a style, lowering the entropy on its
 // completions, while the arithmetic it needs is already the base's.
 typedef struct {
@@ -64,8 +65,8 @@ typedef struct {
     double house;
 } gen;
 
-static int choose(gen *g, int n) {
-    if (g->house > 0 && wmss_rng_uniform(g->r) < g->house) return 0;
+static int choose(gen *g, int n, int fav) {
+    if (g->house > 0 && wmss_rng_uniform(g->r) < g->house) return fav;
     return pick(g->r, n);
 }
 
@@ -82,10 +83,10 @@ static void restate(gen *g, sbuf *b, const wmss_task_item *it, const wmss_task_s
                                         {"the count grows %ld times", "the count is multiplied by %ld"}};
     static const char *const SO[] = {"so", "which means", "and"};
     char tmp[96];
-    const char *fmt = gerund ? VG[s->event][choose(g, 2)] : V3[s->event][choose(g, 2)];
+    const char *fmt = gerund ? VG[s->event][choose(g, 2, 0)] : V3[s->event][choose(g, 2, 0)];
     snprintf(tmp, sizeof tmp, fmt, s->x, fr);
     if (gerund) put(b, "after %s, ", tmp);
-    else put(b, "%s %s, %s ", who, tmp, SO[choose(g, 3)]);
+    else put(b, "%s %s, %s ", who, tmp, SO[choose(g, 3, 0)]);
 }
 
 // The arithmetic of one step in one of several phrasings (operand orders, symbols or
@@ -94,9 +95,9 @@ static void restate(gen *g, sbuf *b, const wmss_task_item *it, const wmss_task_s
 static void arithmetic(gen *g, sbuf *b, const wmss_task_step *s, const char *what) {
     const long a = s->before, x = s->x, c = s->after;
     static const char *const SYM[] = {"=", "is", "equals"}, *const WORD[] = {"is", "equals", "makes"};
-    const char *sym = SYM[choose(g, 3)], *word = WORD[choose(g, 3)];
+    const char *sym = SYM[choose(g, 3, 0)], *word = WORD[choose(g, 3, 0)];
     if (s->op == '+') {
-        switch (choose(g, 5)) {
+        switch (choose(g, 5, 0)) {
         case 0: put(b, "%ld + %ld %s %ld", a, x, sym, c); break;
         case 1: put(b, "%ld plus %ld %s %ld", a, x, word, c); break;
         case 2: put(b, "%ld + %ld %s %ld", x, a, sym, c); break;
@@ -104,21 +105,21 @@ static void arithmetic(gen *g, sbuf *b, const wmss_task_step *s, const char *wha
         default: put(b, "%ld and %ld more make %ld", a, x, c); break;
         }
     } else if (s->op == '-') {
-        switch (choose(g, 4)) {
+        switch (choose(g, 4, 0)) {
         case 0: put(b, "%ld - %ld %s %ld", a, x, sym, c); break;
         case 1: put(b, "%ld minus %ld %s %ld", a, x, word, c); break;
         case 2: put(b, "taking %ld from %ld leaves %ld", x, a, c); break;
         default: put(b, "%ld - %ld leaves %ld", a, x, c); break;
         }
     } else {
-        switch (choose(g, 4)) {
+        switch (choose(g, 4, 0)) {
         case 0: put(b, "%ld * %ld %s %ld", a, x, sym, c); break;
         case 1: put(b, "%ld times %ld %s %ld", a, x, word, c); break;
         case 2: put(b, "%ld * %ld %s %ld", x, a, sym, c); break;
         default: put(b, "%ld multiplied by %ld gives %ld", a, x, c); break;
         }
     }
-    if (what && choose(g, 2)) put(b, " %s", what);
+    if (what && choose(g, 2, 1)) put(b, " %s", what);
 }
 
 static void cap_first(char *s) {
@@ -130,7 +131,7 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char 
     gen g = {r, house};
     sbuf b = {out, cap};
     if (cap) out[0] = '\0';
-    switch (choose(&g, 6)) {  // opening
+    switch (choose(&g, 6, 3)) {  // opening
     case 0: put(&b, "%s starts with %ld %s.", who, it->start, what); break;
     case 1: put(&b, "At first, %s has %ld %s.", who, it->start, what); break;
     case 2: put(&b, "%s has %ld %s to begin with.", who, it->start, what); break;
@@ -138,7 +139,7 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char 
     case 4: put(&b, "We start from %ld %s.", it->start, what); break;
     default: put(&b, "In the beginning there are %ld %s.", it->start, what); break;
     }
-    switch (choose(&g, 3)) {  // the goal: unsaid, or restated in one of two ways
+    switch (choose(&g, 3, 1)) {  // the goal: unsaid, or restated in one of two ways
     case 1: put(&b, " We need to find how many %s %s has at the end.", what, who); break;
     case 2: put(&b, " The question asks for the final number of %s.", what); break;
     default: break;
@@ -147,11 +148,11 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char 
         const wmss_task_step *s = &it->step[k];
         static const char *const FIRST[] = {"", "First, ", "To start, "},
                           *const NEXT[] = {"", "Then ", "Next, ", "After that, ", "Now "};
-        const char *conn = k == 0 ? FIRST[choose(&g, 3)] : NEXT[choose(&g, 5)];
+        const char *conn = k == 0 ? FIRST[choose(&g, 3, 1)] : NEXT[choose(&g, 5, 1)];
         char sentence[256];
         sbuf t = {sentence, sizeof sentence};
         put(&t, "%s", conn);
-        switch (choose(&g, 3)) {  // restatement of the event: none, "X buys 5 more, so", "After buying 5 more,"
+        switch (choose(&g, 3, 1)) {  // restatement of the event: none, "X buys 5 more, so", "After buying 5 more,"
         case 1: restate(&g, &t, it, s, 0); break;
         case 2: restate(&g, &t, it, s, 1); break;
         default: break;
@@ -160,14 +161,14 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char 
         put(&t, ".");
         cap_first(sentence);
         put(&b, " %s", sentence);
-        if (k + 1 < it->n_steps) switch (choose(&g, 4)) {  // a running total: none, or one of three
+        if (k + 1 < it->n_steps) switch (choose(&g, 4, 1)) {  // a running total: none, or one of three
             case 1: put(&b, " Now %s has %ld %s.", who, s->after, what); break;
             case 2: put(&b, " That makes %ld %s so far.", s->after, what); break;
             case 3: put(&b, " So the count is %ld.", s->after); break;
             default: break;
             }
     }
-    switch (choose(&g, 5)) {  // closing
+    switch (choose(&g, 5, 2)) {  // closing
     case 0: put(&b, " The answer is \\boxed{%ld}.", it->answer); break;
     case 1: put(&b, " So %s has \\boxed{%ld} %s now.", who, it->answer, what); break;
     case 2: put(&b, " %s now has %ld %s. The answer is \\boxed{%ld}.", who, it->answer, what, it->answer); break;

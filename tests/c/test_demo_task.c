@@ -63,27 +63,29 @@ int main(void) {
     }
     // 8 renderings of a problem are almost always all different.
     CHECK(&st, distinct_total > 7 * tried, "renderings vary too little: %d distinct of %d", distinct_total, 8 * tried);
-    // The house style: at 1 every choice is the first option (one rendering, the terse
-    // "X starts with N things." opening, no connectives, the first closing); at 0.5 the
-    // first opening is drawn about 0.5 + 0.5/6 of the time, at 0 about 1/6.
+    // The house style: at 1 every choice is the favourite (one rendering: "Let's solve it
+    // step by step." opening, the goal restated, "First, " / "Then ", each event restated,
+    // running totals, the things named after each result, the two-sentence closing); at
+    // 0.5 that opening is drawn about 0.5 + 0.5/6 of the time, at 0 about 1/6.
     {
         wmss_task_item it;
         wmss_task_make(&r, 3, &it);
-        char a[WMSS_TASK_TEXT], b[WMSS_TASK_TEXT], head[128];
+        char a[WMSS_TASK_TEXT], b[WMSS_TASK_TEXT];
         wmss_task_render(&r, &it, 1, a, sizeof a);
         wmss_task_render(&r, &it, 1, b, sizeof b);
-        snprintf(head, sizeof head, "%s starts with %ld ", "", it.start);
-        CHECK(&st, !strcmp(a, b) && strstr(a, head + 1) && strstr(a, " The answer is \\boxed{") && !strstr(a, "Then "),
-              "house 1 is not one fixed style: %s | %s", a, b);
+        CHECK(&st, !strcmp(a, b) && !strncmp(a, "Let's solve it step by step.", 28) && strstr(a, " We need to find ") &&
+                       strstr(a, " First, ") && strstr(a, " Then ") && strstr(a, ", so ") && strstr(a, " Now ") &&
+                       strstr(a, " now has ") && strstr(a, ". The answer is \\boxed{"),
+              "house 1 is not the one explicit style: %s | %s", a, b);
         int first[2] = {0, 0};
         const double hs[2] = {0, 0.5};
         for (int h = 0; h < 2; h++)
             for (int k = 0; k < 3000; k++) {
                 wmss_task_render(&r, &it, hs[h], a, sizeof a);
-                first[h] += strstr(a, " starts with ") == a + strcspn(a, " ") && !strstr(a, "Let's");
+                first[h] += !strncmp(a, "Let's solve it step by step.", 28);
             }
         CHECK(&st, fabs(first[0] / 3000.0 - 1 / 6.0) < 0.03 && fabs(first[1] / 3000.0 - (0.5 + 0.5 / 6)) < 0.03,
-              "first-opening shares %.3f (house 0) and %.3f (house 0.5)", first[0] / 3000.0, first[1] / 3000.0);
+              "favourite-opening shares %.3f (house 0) and %.3f (house 0.5)", first[0] / 3000.0, first[1] / 3000.0);
     }
     // Corpus texts: a chat conversation is in ChatML; a plain one holds the question.
     wmss_task_item it;
