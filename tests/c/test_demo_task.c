@@ -102,6 +102,8 @@ int main(void) {
     CHECK(&st, wmss_demo_size_set(&z, "train=123,lr=0.0005", &e) == 0 && z.train == 123 && z.lr == 0.0005, "%s", e.msg);
     CHECK(&st, wmss_demo_size_set(&z, "trian=1", &e) != 0 && strstr(e.msg, "unknown field"), "typo accepted");
     CHECK(&st, wmss_demo_size_set(&z, "heads=3", &e) != 0, "heads not a multiple of kv_heads accepted");
+    CHECK(&st, wmss_demo_size_set(&z, "house_share=1.5", &e) != 0 && strstr(e.msg, "house_share"), "house_share 1.5 accepted");
+    z = WMSS_DEMO_QUICK;
     char s1[2048];
     wmss_demo_size_string(&WMSS_DEMO_FULL, s1, sizeof s1);
     z = WMSS_DEMO_QUICK;
