@@ -12,14 +12,14 @@
 #include "fsutil.h"
 #include "train_setup.h"
 
-// The report's table (summary.md up to the arms' list) to stdout.
-static void print_summary(const char *report_dir) {
+// A report file to stdout, up to `stop` (NULL: all of it).
+static void print_part(const char *report_dir, const char *name, const char *stop) {
     char path[4300], *text = NULL;
     size_t len = 0;
     wmss_error e;
-    snprintf(path, sizeof path, "%s/summary.md", report_dir);
+    snprintf(path, sizeof path, "%s/%s", report_dir, name);
     if (wmss_read_file(path, &text, &len, &e)) return;
-    const char *end = strstr(text, "\nArms:");
+    const char *end = stop ? strstr(text, stop) : NULL;
     fwrite(text, 1, end ? (size_t)(end - text) : len, stdout);
     printf("\n");
     free(text);
@@ -74,8 +74,10 @@ int cmd_demo(int argc, char **argv) {
                "prompt), %.1f%% (chat template)\n", out, r.task.n_train, r.task.n_test, r.task.params / 1e6,
                100 * r.task.m0_acc_plain, 100 * r.task.m0_acc_chat);
         if (!prepare_only) {
-            print_summary(r.report_dir);
-            printf("report: %s (summary.md, results.json, accuracy.svg, paired.svg, loss.svg, dh.svg)\n", r.report_dir);
+            print_part(r.report_dir, "summary.md", "\nArms:");  // the table, without the arms' list
+            print_part(r.report_dir, "regime.md", NULL);
+            printf("report: %s (summary.md, regime.md, results.json, accuracy.svg, paired.svg, loss.svg, dh.svg)\n",
+                   r.report_dir);
         }
     }
     wmss_demo_result_free(&r);

@@ -162,6 +162,12 @@ typedef struct {
 } wmss_demo_result;
 
 int wmss_demo_run(const wmss_demo_opts *o, wmss_demo_result *r, wmss_error *e);
+
+// REPORT/regime.md: the conditions of the paper's setting (M0 at a plateau and solving
+// some problems, the format seen, SFT entropy, saturation, the weak-strong gap, the repair
+// term) with what the task and the comparison's results.json measured, and whether each
+// held. wmss_demo_run writes it after the comparison's report.
+int wmss_demo_regime_write(const char *report_dir, const wmss_demo_task *t, const wmss_demo_size *z, wmss_error *e);
 void wmss_demo_result_free(wmss_demo_result *r);
 
 #endif

@@ -109,7 +109,7 @@ static int run_arms(const wmss_demo_opts *o, wmss_demo_result *r, const char *cm
     r->arms_skipped = cr.arms_skipped;
     r->interrupted = cr.interrupted;
     snprintf(r->report_dir, sizeof r->report_dir, "%s", cr.report_dir);
-    return 0;
+    return cr.interrupted ? 0 : wmss_demo_regime_write(r->report_dir, &r->task, z, e);
 }
 
 void wmss_demo_result_free(wmss_demo_result *r) { wmss_demo_task_free(&r->task); }

@@ -84,7 +84,13 @@ for svg in ("loss.svg", "accuracy.svg", "paired.svg", "dh.svg"):
     assert root.tag.endswith("svg") and len(list(root.iter())) > 20, svg
 md = open(f"{d}/compare/report/summary.md").read()
 assert "| sft-2ep |" in md and "loss.svg" in md and "accuracy.svg" in md
-print("ok   splits disjoint, report complete, SVGs parse")
+# The regime's conditions: seven rows, each with a verdict; the numbers are the task's and the results'.
+rg = open(f"{d}/compare/report/regime.md").read()
+rows = [l for l in rg.splitlines() if l.startswith("| ") and not l.startswith("| condition")]
+assert len(rows) == 7 and all(l.rstrip().endswith(("| yes |", "| **no** |")) or "not measured" in l for l in rows), rg
+assert f"{100 * t['m0_accuracy_plain_chat'][0]:.1f}% plain-text prompt" in rg, rg
+assert f"{100 * r['dh']['gap_share_of_weak']:.1f}%, first seed" in rg, rg
+print("ok   splits disjoint, report complete, SVGs parse, regime table")
 PY
 # The generated tokenizer in transformers.js.
 head -n 200 "$D/task/corpus.jsonl" | $PY -c "import json,sys; [print(json.dumps(json.loads(l)['text'])) for l in sys.stdin]" > "$T/texts.jsonl"
