@@ -71,10 +71,12 @@ int wmss_demo_regime_write(const char *report_dir, const wmss_demo_task *t, cons
             held(isfinite(t->m0_acc_chat), t->m0_acc_chat > 0 || t->m0_acc_plain > 0));
     fprintf(f, "| SFT model's entropy on completions in 0.3-0.6 nats | M1 %.3f (M0 %.3f), first seed | %s |\n", h_strong,
             h_weak, held(isfinite(h_strong), h_strong >= 0.3 && h_strong <= 0.6));
+    char interval[64] = "";  // a t interval needs two seeds
+    if (isfinite(ci_lo) && isfinite(ci_hi)) snprintf(interval, sizeof interval, " [%.2f, %.2f]", ci_lo, ci_hi);
     if (s3)
         fprintf(f, "| SFT saturates: epoch 2 -> 3 gains at most 2 points | SFT 1 / 2 / 3 epochs: %.1f / %.1f / %.1f%%; "
-                   "3 - 2 epochs %+.2f points [%.2f, %.2f] over %.0f seeds | %s |\n",
-                arm_mean(arms, "m1"), arm_mean(arms, "sft-2ep"), arm_mean(arms, "sft-3ep"), gain, ci_lo, ci_hi, n3,
+                   "3 - 2 epochs %+.2f points%s over %.0f seed(s) | %s |\n",
+                arm_mean(arms, "m1"), arm_mean(arms, "sft-2ep"), arm_mean(arms, "sft-3ep"), gain, interval, n3,
                 held(isfinite(gain), gain <= 2));
     else
         fprintf(f, "| SFT saturates: epoch 2 -> 3 gains at most 2 points | SFT 1 / 2 epochs: %.1f / %.1f%% | not measured "
