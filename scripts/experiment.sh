@@ -17,7 +17,8 @@ while [ $# -gt 0 ]; do
 done
 ARMS="m0,m1,sft-2ep,sft-3ep,wmss,wmss-released,ds-only,jt-only,sft-random-subset,sft-restarted,frozen-weak,neftune"
 ARMS+=",wmss-weak-early,wmss-continued,wmss[lambda=0.3|0.42|0.6|0.7]"
-ARMS+=",wmss[lr=1|0.3|0.1,warmup=0|0.05]"
+# lr 1x with warmup 0.05 is `wmss` itself (the training flags' warmup): not run twice
+ARMS+=",wmss[warmup=0],wmss[lr=0.3|0.1,warmup=0|0.05]"
 bash scripts/deps.sh
 make -j"$(nproc)" >/dev/null
 exec ./build/wmss demo --out "$out" --seeds "$seeds" --arms "$ARMS" "${extra[@]}"

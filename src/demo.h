@@ -39,16 +39,19 @@ void wmss_task_make(wmss_rng *r, int level, wmss_task_item *it);
 // phrasings and operand orders of the arithmetic ("7 + 4 = 11", "7 plus 4 is 11",
 // "adding 4 to 7 gives 11", ...), optional running totals, and one of several closings,
 // each drawn at random. Every rendering is correct and ends with \boxed{answer}. With
-// house in (0, 1], each choice takes its first option with probability house (else a
-// uniform one): one author's style, as an SFT set distilled from one source has.
-void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char *out, size_t cap);
+// house in (0, 1], each choice takes its favourite option with probability house (else a
+// uniform one): one author's style, as an SFT set distilled from one source has. With
+// probability habit a step's connective is "First," / "Then" whatever the house style:
+// the corpus's authors share that habit (wmss_demo_size.habit), the SFT set's sources
+// (habit 0) vary their connectives ("Next,", "After that,", ...) more.
+void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, double habit, char *out, size_t cap);
 
 // Pretraining texts about an item: a worked solution in plain text (several layouts,
 // one of them the plain-text evaluation prompt's "question\ninstruction\nsolution"), a
 // conversation in the ChatML template (as real pretraining corpora hold chat data), or
 // an arithmetic drill in the solutions' phrasings (the item is not used).
 enum { WMSS_CORPUS_PLAIN, WMSS_CORPUS_CHAT, WMSS_CORPUS_DRILL };
-void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, const char *instruction, char *out,
+void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, const char *instruction, double habit, char *out,
                            size_t cap);
 
 // Trains a byte-level BPE with `merges` merges on texts[0..n) (pre-tokenized with the
@@ -89,6 +92,7 @@ typedef struct {
     double pretrain_lr;
     double house, house_share;                    // the SFT set: its house style (wmss_task_render) and the
                                                   // share of its examples written in it (the rest: house 0)
+    double habit;                                 // the corpus's authors' habit: "First," / "Then" (wmss_task_render)
     // How the task is meant to be fine-tuned and evaluated (the demo and the harness
     // read them): SFT / WD-JT learning rate, batch, micro-batch, warmup ratio, max
     // length, and the evaluation's token budget and batch.

@@ -17,23 +17,23 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"  // paths: DIR is checked to be short
 
 const wmss_demo_size WMSS_DEMO_FULL = {
-    .train = 2000, .test = 400, .corpus_plain = 12000, .corpus_chat = 6000, .corpus_drill = 4000, .merges = 600,
-    .hidden = 128, .layers = 4, .heads = 4, .kv_heads = 2, .head_dim = 32, .inter = 384,
-    .pretrain_epochs = 2, .pretrain_batch = 32, .pretrain_lr = 3e-3, .house = 0.45, .house_share = 0.7,
+    .train = 2000, .test = 800, .corpus_plain = 12000, .corpus_chat = 6000, .corpus_drill = 4000, .merges = 600,
+    .hidden = 96, .layers = 4, .heads = 4, .kv_heads = 2, .head_dim = 24, .inter = 288,
+    .pretrain_epochs = 3, .pretrain_batch = 32, .pretrain_lr = 3e-3, .house = 0.55, .house_share = 0.7, .habit = 0.6,
     .lr = 5e-4, .warmup_ratio = 0.05, .batch = 32, .micro_batch = 32, .max_len = 320, .max_new = 160, .eval_batch = 32,
     .eval_m0 = 1,
 };
 const wmss_demo_size WMSS_DEMO_QUICK = {
     .train = 2000, .test = 80, .corpus_plain = 2000, .corpus_chat = 1000, .corpus_drill = 600, .merges = 500,
     .hidden = 64, .layers = 2, .heads = 4, .kv_heads = 2, .head_dim = 16, .inter = 192,
-    .pretrain_epochs = 2, .pretrain_batch = 32, .pretrain_lr = 6e-3, .house = 0.45, .house_share = 0.7,
+    .pretrain_epochs = 2, .pretrain_batch = 32, .pretrain_lr = 6e-3, .house = 0.55, .house_share = 0.7, .habit = 0.6,
     .lr = 3e-3, .warmup_ratio = 0.05, .batch = 16, .micro_batch = 16, .max_len = 320, .max_new = 160, .eval_batch = 32,
     .eval_m0 = 1,
 };
 
 // Bumped whenever the generated data or the pretraining changes for the same size and
 // seed, so that a task directory of an older build is rebuilt rather than reused.
-#define WMSS_DEMO_GENERATOR_VERSION 4
+#define WMSS_DEMO_GENERATOR_VERSION 5
 
 typedef struct {
     const char *name;
@@ -48,7 +48,7 @@ typedef struct {
 #define DT(x) {#x, offsetof(wmss_demo_size, x), 1, 0}
 static const size_field FIELDS[] = {
     F(train), F(test), F(corpus_plain), F(corpus_chat), F(corpus_drill), F(merges), F(hidden), F(layers), F(heads),
-    F(kv_heads), F(head_dim), F(inter), F(pretrain_epochs), F(pretrain_batch), D(pretrain_lr), D(house), D(house_share), DT(lr), DT(warmup_ratio),
+    F(kv_heads), F(head_dim), F(inter), F(pretrain_epochs), F(pretrain_batch), D(pretrain_lr), D(house), D(house_share), D(habit), DT(lr), DT(warmup_ratio),
     FT(batch), FT(micro_batch), F(max_len), F(max_new), F(eval_batch), F(eval_m0),
 };
 #undef F
@@ -101,8 +101,8 @@ int wmss_demo_size_set(wmss_demo_size *z, const char *assignments, wmss_error *e
     if (z->train < 1 || z->test < 1 || z->corpus_plain + z->corpus_chat + z->corpus_drill < 1 || z->hidden < 1 ||
         z->layers < 1 || z->heads < 1 || z->kv_heads < 1 || z->heads % z->kv_heads || z->head_dim < 1 || z->inter < 1 ||
         z->pretrain_batch < 1 || z->batch < 1 || z->micro_batch < 1 || z->max_len < 16 || z->max_new < 1 ||
-        z->eval_batch < 1 || z->merges > 20000 || z->house > 1 || z->house_share > 1)
-        return wmss_fail(e, "size: inconsistent sizes (counts and dimensions must be positive, heads a multiple of kv_heads, house and house_share in [0, 1])");
+        z->eval_batch < 1 || z->merges > 20000 || z->house > 1 || z->house_share > 1 || z->habit > 1)
+        return wmss_fail(e, "size: inconsistent sizes (counts and dimensions must be positive, heads a multiple of kv_heads, house, house_share and habit in [0, 1])");
     return 0;
 }
 
@@ -196,7 +196,7 @@ static int write_data(wmss_demo_task *t, const wmss_demo_size *z, uint64_t seed,
         for (int i = 0; !rc && i < z->train; i++) {
             if ((rc = fresh(&r, 1 + i % WMSS_TASK_LEVELS, &qs, &it, e))) break;
             const double house = wmss_rng_uniform(&rs) < z->house_share ? z->house : 0;  // a mixture of sources
-            wmss_task_render(&rs, &it, house, it.solution, sizeof it.solution);
+            wmss_task_render(&rs, &it, house, 0, it.solution, sizeof it.solution);
             char *q = json_escape(it.question), *s = json_escape(it.solution);
             fprintf(af.f,
                     "{\"messages\": [{\"role\": \"system\", \"content\": %s}, {\"role\": \"user\", \"content\": %s}, "
@@ -219,7 +219,7 @@ static int write_data(wmss_demo_task *t, const wmss_demo_size *z, uint64_t seed,
             left[kind]--;
             if (kind != WMSS_CORPUS_DRILL && (rc = fresh(&r, 1 + (int)(wmss_rng_next(&r) % WMSS_TASK_LEVELS), &qs, &it, e)))
                 break;
-            wmss_task_corpus_text(&r, &it, kind, WMSS_EVAL_INSTRUCTION, text, sizeof text);
+            wmss_task_corpus_text(&r, &it, kind, WMSS_EVAL_INSTRUCTION, z->habit, text, sizeof text);
             char *j = json_escape(text);
             fprintf(af.f, "{\"text\": %s}\n", j);
             free(j);

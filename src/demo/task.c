@@ -12,6 +12,8 @@
 
 static const char *const NAMES[] = {"Ava", "Ben", "Cora", "Dan", "Eli", "Fay", "Gus", "Hana",
                                     "Ivy", "Jon", "Kai", "Lena", "Milo", "Nora", "Omar", "Pia"};
+static const char *const PRONOUN[] = {"she", "he", "she", "he", "he", "she", "he", "she",  // NAMES' pronouns
+                                      "she", "he", "he", "she", "he", "she", "he", "she"};
 static const char *const THINGS[] = {"apples", "marbles", "stickers", "coins", "pencils", "cards",
                                      "shells", "books", "stamps", "cookies", "balloons", "beads"};
 #define N_NAMES 16
@@ -60,9 +62,13 @@ static void question_event(sbuf *q, const wmss_task_item *it, const wmss_task_st
 // habits would; otherwise it is uniform. The pretraining corpus is written by "many authors" (house 0),
 // the SFT set by one (house > 0): SFT then teaches a style, lowering the entropy on its
 // completions, while the arithmetic it needs is already the base's.
+// `habit`: the probability that a step's connective is the favourite ("First," / "Then")
+// whatever the house style. The corpus's authors share that habit; the SFT set's sources
+// (habit 0) vary their connectives more: where M0 is surer, the SFT model learns a choice,
+// so some examples' entropy rises with SFT (the repair term [dH]+).
 typedef struct {
     wmss_rng *r;
-    double house;
+    double house, habit;
 } gen;
 
 static int choose(gen *g, int n, int fav) {
@@ -70,23 +76,37 @@ static int choose(gen *g, int n, int fav) {
     return pick(g->r, n);
 }
 
+// The person, by name or (not the favourite) by pronoun.
+static const char *person(gen *g, const wmss_task_item *it) {
+    return choose(g, 2, 0) ? PRONOUN[it->who] : NAMES[it->who];
+}
+
 // A restatement of the event, e.g. "Ava buys 5 more" / "after buying 5 more".
 static void restate(gen *g, sbuf *b, const wmss_task_item *it, const wmss_task_step *s, int gerund) {
-    const char *who = NAMES[it->who], *fr = NAMES[it->friend_];
-    static const char *const V3[][2] = {{"buys %ld more", "picks up %ld more"}, {"gets %ld from %s", "receives %ld from %s"},
-                                        {"finds %ld more", "comes across %ld more"}, {"gives %ld to %s", "hands %ld to %s"},
-                                        {"loses %ld", "misplaces %ld"}, {"sells %ld", "sells off %ld"},
-                                        {"has %ld times as many", "ends up with %ld times as many"}};
-    static const char *const VG[][2] = {{"buying %ld more", "picking up %ld more"}, {"getting %ld from %s", "receiving %ld from %s"},
-                                        {"finding %ld more", "coming across %ld more"}, {"giving %ld to %s", "handing %ld to %s"},
-                                        {"losing %ld", "misplacing %ld"}, {"selling %ld", "selling off %ld"},
-                                        {"the count grows %ld times", "the count is multiplied by %ld"}};
-    static const char *const SO[] = {"so", "which means", "and"};
+    const char *fr = NAMES[it->friend_];
+    static const char *const V3[][3] = {{"buys %ld more", "picks up %ld more", "buys another %ld"},
+                                        {"gets %ld from %s", "receives %ld from %s", "is given %ld by %s"},
+                                        {"finds %ld more", "comes across %ld more", "finds another %ld"},
+                                        {"gives %ld to %s", "hands %ld to %s", "passes %ld to %s"},
+                                        {"loses %ld", "misplaces %ld", "drops %ld"},
+                                        {"sells %ld", "sells off %ld", "sells %ld away"},
+                                        {"has %ld times as many", "ends up with %ld times as many", "multiplies the count by %ld"}};
+    static const char *const VG[][3] = {{"buying %ld more", "picking up %ld more", "buying another %ld"},
+                                        {"getting %ld from %s", "receiving %ld from %s", "being given %ld by %s"},
+                                        {"finding %ld more", "coming across %ld more", "finding another %ld"},
+                                        {"giving %ld to %s", "handing %ld to %s", "passing %ld to %s"},
+                                        {"losing %ld", "misplacing %ld", "dropping %ld"},
+                                        {"selling %ld", "selling off %ld", "selling %ld away"},
+                                        {"the count grows %ld times", "the count is multiplied by %ld", "multiplying by %ld"}};
+    static const char *const SO[] = {"so", "which means", "and", "so now"};
     char tmp[96];
-    const char *fmt = gerund ? VG[s->event][choose(g, 2, 0)] : V3[s->event][choose(g, 2, 0)];
+    const char *fmt = gerund ? VG[s->event][choose(g, 3, 0)] : V3[s->event][choose(g, 3, 0)];
     snprintf(tmp, sizeof tmp, fmt, s->x, fr);
     if (gerund) put(b, "after %s, ", tmp);
-    else put(b, "%s %s, %s ", who, tmp, SO[choose(g, 3, 0)]);
+    else {
+        const char *who = person(g, it);
+        put(b, "%s %s, %s ", who, tmp, SO[choose(g, 4, 0)]);
+    }
 }
 
 // The arithmetic of one step in one of several phrasings (operand orders, symbols or
@@ -94,8 +114,8 @@ static void restate(gen *g, sbuf *b, const wmss_task_item *it, const wmss_task_s
 // (`what`; NULL in drills).
 static void arithmetic(gen *g, sbuf *b, const wmss_task_step *s, const char *what) {
     const long a = s->before, x = s->x, c = s->after;
-    static const char *const SYM[] = {"=", "is", "equals"}, *const WORD[] = {"is", "equals", "makes"};
-    const char *sym = SYM[choose(g, 3, 0)], *word = WORD[choose(g, 3, 0)];
+    static const char *const SYM[] = {"=", "is", "equals"}, *const WORD[] = {"is", "equals", "makes", "gives"};
+    const char *sym = SYM[choose(g, 3, 0)], *word = WORD[choose(g, 4, 0)];
     if (s->op == '+') {
         switch (choose(g, 5, 0)) {
         case 0: put(b, "%ld + %ld %s %ld", a, x, sym, c); break;
@@ -122,13 +142,21 @@ static void arithmetic(gen *g, sbuf *b, const wmss_task_step *s, const char *wha
     if (what && choose(g, 2, 1)) put(b, " %s", what);
 }
 
+// A thinking-aloud remark before each step and before the closing, as reasoning text
+// has: none (the favourite) or one of eleven.
+static void aside(gen *g, sbuf *b) {
+    static const char *const ASIDE[] = {"", " Okay.", " Good.", " Right.", " Alright.", " Let's see.", " Hmm.",
+                                        " Let me think.", " Sure.", " Fine.", " Let me check.", " Got it."};
+    put(b, "%s", ASIDE[choose(g, 12, 0)]);
+}
+
 static void cap_first(char *s) {
     if (*s >= 'a' && *s <= 'z') *s = (char)(*s - 'a' + 'A');
 }
 
-void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char *out, size_t cap) {
+void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, double habit, char *out, size_t cap) {
     const char *who = NAMES[it->who], *what = THINGS[it->what];
-    gen g = {r, house};
+    gen g = {r, house, habit};
     sbuf b = {out, cap};
     if (cap) out[0] = '\0';
     switch (choose(&g, 6, 3)) {  // opening
@@ -146,9 +174,11 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char 
     }
     for (int k = 0; k < it->n_steps; k++) {
         const wmss_task_step *s = &it->step[k];
-        static const char *const FIRST[] = {"", "First, ", "To start, "},
-                          *const NEXT[] = {"", "Then ", "Next, ", "After that, ", "Now "};
-        const char *conn = k == 0 ? FIRST[choose(&g, 3, 1)] : NEXT[choose(&g, 5, 1)];
+        static const char *const FIRST[] = {"First, ", "", "To start, ", "To begin, "},
+                          *const NEXT[] = {"Then ", "", "Next, ", "After that, ", "Now ", "Later, ", "And then ", "Afterwards, "};
+        aside(&g, &b);
+        const int habitual = g.habit > 0 && wmss_rng_uniform(g.r) < g.habit;
+        const char *conn = k == 0 ? FIRST[habitual ? 0 : choose(&g, 4, 0)] : NEXT[habitual ? 0 : choose(&g, 8, 0)];
         char sentence[256];
         sbuf t = {sentence, sizeof sentence};
         put(&t, "%s", conn);
@@ -161,13 +191,16 @@ void wmss_task_render(wmss_rng *r, const wmss_task_item *it, double house, char 
         put(&t, ".");
         cap_first(sentence);
         put(&b, " %s", sentence);
-        if (k + 1 < it->n_steps) switch (choose(&g, 4, 1)) {  // a running total: none, or one of three
-            case 1: put(&b, " Now %s has %ld %s.", who, s->after, what); break;
+        if (k + 1 < it->n_steps) switch (choose(&g, 6, 1)) {  // a running total: none, or one of five
+            case 1: put(&b, " Now %s has %ld %s.", person(&g, it), s->after, what); break;
             case 2: put(&b, " That makes %ld %s so far.", s->after, what); break;
             case 3: put(&b, " So the count is %ld.", s->after); break;
+            case 4: put(&b, " That leaves %ld %s for now.", s->after, what); break;
+            case 5: put(&b, " The count is now %ld.", s->after); break;
             default: break;
             }
     }
+    aside(&g, &b);
     switch (choose(&g, 5, 2)) {  // closing
     case 0: put(&b, " The answer is \\boxed{%ld}.", it->answer); break;
     case 1: put(&b, " So %s has \\boxed{%ld} %s now.", who, it->answer, what); break;
@@ -217,7 +250,7 @@ void wmss_task_make(wmss_rng *r, int level, wmss_task_item *it) {
     }
     put(&q, " How many %s does %s have now?", THINGS[it->what], NAMES[it->who]);
     it->answer = count;
-    wmss_task_render(r, it, 0, it->solution, sizeof it->solution);
+    wmss_task_render(r, it, 0, 1, it->solution, sizeof it->solution);
 }
 
 // Drills of the arithmetic the solutions use, in the solutions' phrasings.
@@ -233,15 +266,15 @@ static void drill(wmss_rng *r, sbuf *b) {
         }
         char t[128];
         sbuf tb = {t, sizeof t};
-        gen g = {r, 0};
+        gen g = {r, 0, 0};  // drills have no connectives
         arithmetic(&g, &tb, &s, NULL);
         cap_first(t);
         put(b, "%s%s.", k ? " " : "", t);
     }
 }
 
-void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, const char *instruction, char *out,
-                           size_t cap) {
+void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, const char *instruction, double habit,
+                           char *out, size_t cap) {
     sbuf b = {out, cap};
     if (cap) out[0] = '\0';
     if (kind == WMSS_CORPUS_DRILL) {
@@ -249,7 +282,7 @@ void wmss_task_corpus_text(wmss_rng *r, const wmss_task_item *it, int kind, cons
         return;
     }
     char sol[WMSS_TASK_TEXT];
-    wmss_task_render(r, it, 0, sol, sizeof sol);
+    wmss_task_render(r, it, 0, habit, sol, sizeof sol);
     if (kind == WMSS_CORPUS_CHAT) {  // a conversation in the chat template (ChatML), as pretraining corpora hold
         if (chance(r, 0.8)) put(&b, "<|im_start|>system\n%s<|im_end|>\n", instruction);
         put(&b, "<|im_start|>user\n%s<|im_end|>\n<|im_start|>assistant\n%s<|im_end|>", it->question, sol);

@@ -43,7 +43,7 @@ int main(void) {
         int n_seen = 0;
         for (int k = 0; k < 8; k++) {
             char sol[WMSS_TASK_TEXT], boxed[64];
-            wmss_task_render(&r, &it, k & 1 ? 0.6 : 0, sol, sizeof sol);
+            wmss_task_render(&r, &it, k & 1 ? 0.6 : 0, k & 2 ? 0.7 : 0, sol, sizeof sol);
             snprintf(boxed, sizeof boxed, "\\boxed{%ld}", it.answer);
             const char *b = strstr(sol, boxed);
             CHECK(&st, b && !strstr(b + 1, "\\boxed"), "no single final %s in: %s", boxed, sol);
@@ -71,8 +71,8 @@ int main(void) {
         wmss_task_item it;
         wmss_task_make(&r, 3, &it);
         char a[WMSS_TASK_TEXT], b[WMSS_TASK_TEXT];
-        wmss_task_render(&r, &it, 1, a, sizeof a);
-        wmss_task_render(&r, &it, 1, b, sizeof b);
+        wmss_task_render(&r, &it, 1, 0, a, sizeof a);
+        wmss_task_render(&r, &it, 1, 0, b, sizeof b);
         CHECK(&st, !strcmp(a, b) && !strncmp(a, "Let's solve it step by step.", 28) && strstr(a, " We need to find ") &&
                        strstr(a, " First, ") && strstr(a, " Then ") && strstr(a, ", so ") && strstr(a, " Now ") &&
                        strstr(a, " now has ") && strstr(a, ". The answer is \\boxed{"),
@@ -81,20 +81,42 @@ int main(void) {
         const double hs[2] = {0, 0.5};
         for (int h = 0; h < 2; h++)
             for (int k = 0; k < 3000; k++) {
-                wmss_task_render(&r, &it, hs[h], a, sizeof a);
+                wmss_task_render(&r, &it, hs[h], 0, a, sizeof a);
                 first[h] += !strncmp(a, "Let's solve it step by step.", 28);
             }
         CHECK(&st, fabs(first[0] / 3000.0 - 1 / 6.0) < 0.03 && fabs(first[1] / 3000.0 - (0.5 + 0.5 / 6)) < 0.03,
               "favourite-opening shares %.3f (house 0) and %.3f (house 0.5)", first[0] / 3000.0, first[1] / 3000.0);
     }
+    // The corpus's authors' habit: at habit 1 every rendering has "First, " and three
+    // "Then "; at habit 0 (the SFT sources) "Next, " appears at each of the three later
+    // steps with chance 1/8; at habit 0.7, 0.3/8.
+    {
+        wmss_task_item it;
+        wmss_task_make(&r, 4, &it);
+        char a[WMSS_TASK_TEXT];
+        int fixed = 1, next[2] = {0, 0};
+        for (int k = 0; k < 2000; k++) {
+            wmss_task_render(&r, &it, 0, 1, a, sizeof a);
+            int thens = 0;
+            for (const char *p = a; (p = strstr(p, "Then ")); p++) thens++;
+            fixed &= strstr(a, "First, ") && thens >= 3;
+            for (int h = 0; h < 2; h++) {
+                wmss_task_render(&r, &it, 0, h ? 0.7 : 0, a, sizeof a);
+                for (const char *p = a; (p = strstr(p, "Next, ")); p++) next[h]++;
+            }
+        }
+        CHECK(&st, fixed, "a habit-1 rendering without \"First, \" and three \"Then \": %s", a);
+        CHECK(&st, fabs(next[0] / 6000.0 - 1 / 8.0) < 0.02 && fabs(next[1] / 6000.0 - 0.3 / 8) < 0.01,
+              "\"Next, \" per later step: %.3f at habit 0 (1/8), %.3f at habit 0.7 (0.3/8)", next[0] / 6000.0, next[1] / 6000.0);
+    }
     // Corpus texts: a chat conversation is in ChatML; a plain one holds the question.
     wmss_task_item it;
     wmss_task_make(&r, 3, &it);
     char text[3 * WMSS_TASK_TEXT];
-    wmss_task_corpus_text(&r, &it, WMSS_CORPUS_CHAT, "INSTR", text, sizeof text);
+    wmss_task_corpus_text(&r, &it, WMSS_CORPUS_CHAT, "INSTR", 0.7, text, sizeof text);
     CHECK(&st, strstr(text, "<|im_start|>user\n") && strstr(text, it.question) && strstr(text, "<|im_start|>assistant\n"),
           "chat text: %s", text);
-    wmss_task_corpus_text(&r, &it, WMSS_CORPUS_PLAIN, "INSTR", text, sizeof text);
+    wmss_task_corpus_text(&r, &it, WMSS_CORPUS_PLAIN, "INSTR", 0.7, text, sizeof text);
     CHECK(&st, strstr(text, it.question) && !strstr(text, "<|im_start|>"), "plain text: %s", text);
     // Size overrides.
     wmss_demo_size z = WMSS_DEMO_QUICK;
@@ -103,6 +125,7 @@ int main(void) {
     CHECK(&st, wmss_demo_size_set(&z, "trian=1", &e) != 0 && strstr(e.msg, "unknown field"), "typo accepted");
     CHECK(&st, wmss_demo_size_set(&z, "heads=3", &e) != 0, "heads not a multiple of kv_heads accepted");
     CHECK(&st, wmss_demo_size_set(&z, "house_share=1.5", &e) != 0 && strstr(e.msg, "house_share"), "house_share 1.5 accepted");
+    CHECK(&st, wmss_demo_size_set(&z, "habit=1.01", &e) != 0 && strstr(e.msg, "habit"), "habit 1.01 accepted");
     z = WMSS_DEMO_QUICK;
     char s1[2048];
     wmss_demo_size_string(&WMSS_DEMO_FULL, s1, sizeof s1);
