@@ -2,7 +2,7 @@
 # Where the weak-driven phase helps or hurts, measured on a finished comparison (issue 17,
 # docs/experiment.md): the logit statistics of the paper's Tables 6-7 (`wmss stats`) of M0,
 # M1, SFT-2ep and the joint arms' strong models over the training set's completion
-# positions, and the joint phase's mixed loss against the strong model's own loss, by tenth
+# positions, and the joint phase's mixed loss against each model's own loss (strong, weak), by tenth
 # of the phase, next to the step-matched SFT arms' losses.
 #
 #   bash scripts/mechanism.sh DIR [--seeds "1 2"] [--arms "wmss frozen-weak ..."]
@@ -69,7 +69,7 @@ if ref:
 for n, r in rows.items():
     print(f"| {n} | " + " | ".join("" if v is None else f"{v:.4f}" for v in r) + " |")
 print()
-print("## Joint phase: the mixed loss (what is optimized) against the strong model's own loss\n")
+print("## Joint phase: the mixed loss (what is optimized) against each model's own loss\n")
 print("Mean over seeds of each tenth of the phase's steps; SFT arms (one model) show their loss.\n")
 print("| arm | quantity | " + " | ".join(f"{k+1}/10" for k in range(10)) + " |")
 print("|---|---|" + "---|" * 10)
@@ -79,7 +79,7 @@ def tenths(rows, key):
         return [None] * 10
     return [mean([r.get(key) for r in rows[k * n // 10:max((k + 1) * n // 10, k * n // 10 + 1)]]) for k in range(10)]
 for a in arms + ["sft-restarted", "sft-random-subset", "ds-only"]:
-    per = {"loss": [], "strong_loss": []}
+    per = {"loss": [], "strong_loss": [], "weak_loss": []}
     for s in seeds:
         p = f"{cmp}/seed-{s}/arms/{a}/metrics.jsonl"
         if not os.path.exists(p):
@@ -92,6 +92,7 @@ for a in arms + ["sft-restarted", "sft-random-subset", "ds-only"]:
     for k, curves in per.items():
         if curves:
             m = [mean([c[i] for c in curves]) for i in range(10)]
-            label = "mixed loss" if k == "loss" and per["strong_loss"] else ("strong's own loss" if k == "strong_loss" else "loss")
+            label = {"strong_loss": "strong's own loss", "weak_loss": "weak's own loss"}.get(
+                k, "mixed loss" if per["strong_loss"] else "loss")
             print(f"| {a} | {label} | " + " | ".join("" if v is None else f"{v:.4f}" for v in m) + " |")
 PY

@@ -54,7 +54,8 @@ void wmss_engine_zero_grad(wmss_engine *en);
 // Forward, loss and backward over examples idx[0..n) of ds as one packed micro-batch.
 // Gradients accumulate, scaled by grad_scale (1 / target tokens of the global batch
 // gives the global batch's mean loss). Loss statistics are added to st; own (optional,
-// for K > 1) gets branch 0's statistics on its own logits; ex_entropy (n, optional)
+// for K > 1; K entries) gets each branch's statistics on its own logits, forward only
+// (own[0] the strong model, own[1] the weak one); ex_entropy (n, optional)
 // receives each example's mean entropy over its target positions.
 int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,
                            wmss_loss_stats *st, wmss_loss_stats *own, double *ex_entropy, wmss_error *e);

@@ -125,10 +125,11 @@ int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *i
             .dW = b->trainable ? b->gw.lm_head : NULL,
         };
     }
-    if (own && en->K > 1) {  // branch 0 alone, forward only
-        wmss_loss_branch solo = {.h = lb[0].h, .W = lb[0].W, .weight = 1.0f, .softcap = lb[0].softcap};
-        if (wmss_lm_loss(&en->ws, &solo, 1, en->targets, N, 0.0f, own, NULL, NULL, e)) return -1;
-    }
+    if (own && en->K > 1)  // each branch alone, forward only
+        for (int k = 0; k < en->K; k++) {
+            wmss_loss_branch solo = {.h = lb[k].h, .W = lb[k].W, .weight = 1.0f, .softcap = lb[k].softcap};
+            if (wmss_lm_loss(&en->ws, &solo, 1, en->targets, N, 0.0f, &own[k], NULL, NULL, e)) return -1;
+        }
     float *tok_entropy = ex_entropy ? en->tok_entropy : NULL;
     int rc = wmss_lm_loss(&en->ws, lb, en->K, en->targets, N, grad_scale, st, tok_entropy, NULL, e);
     if (!rc && ex_entropy)

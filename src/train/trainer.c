@@ -174,7 +174,7 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         }
         const double t0 = now_s();
         wmss_engine_zero_grad(en);
-        wmss_loss_stats ls = {0}, own = {0};
+        wmss_loss_stats ls = {0}, own[WMSS_LOSS_MAX_BRANCHES] = {{0}};  // own[k]: branch k on its own logits
         // This rank's share: micro-batches rank, rank + ranks, ... of the step (strided,
         // so that the longest-first order spreads the work evenly).
         int lrc = 0;
@@ -182,13 +182,20 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         for (int b = rank; b < plan.n_mb && !lrc; b += ranks) {
             en->noise_seed = wmss_noise_step_seed(o->seed, step, b);
             lrc = wmss_engine_accumulate(en, ds, plan.order + plan.start[b], wmss_mb_size(&plan, b),
-                                         (float)(1.0 / targets), &ls, en->K > 1 ? &own : NULL, NULL, e);
+                                         (float)(1.0 / targets), &ls, en->K > 1 ? own : NULL, NULL, e);
         }
         // The step's scalars in one all-reduce: failure and stop flags, loss statistics.
-        int64_t cnt[6] = {lrc != 0, o->stop && *o->stop, ls.n_tokens, ls.n_correct, own.n_tokens, own.n_correct};
-        double sums[4] = {ls.loss_sum, ls.entropy_sum, own.loss_sum, own.entropy_sum};
+        // Layout: flags, then (tokens, correct) / (loss, entropy) of the mixture and of each branch.
+        enum { NS = 1 + WMSS_LOSS_MAX_BRANCHES };
+        int64_t cnt[2 + 2 * NS] = {lrc != 0, o->stop && *o->stop, ls.n_tokens, ls.n_correct};
+        double sums[2 * NS] = {ls.loss_sum, ls.entropy_sum};
+        for (int k = 0; k < en->K; k++) {
+            cnt[4 + 2 * k] = own[k].n_tokens, cnt[5 + 2 * k] = own[k].n_correct;
+            sums[2 + 2 * k] = own[k].loss_sum, sums[3 + 2 * k] = own[k].entropy_sum;
+        }
         if (ranks > 1) {
-            if ((rc = wmss_dist_allreduce_sum_i64(dist, cnt, 6, e)) || (rc = wmss_dist_allreduce_sum_f64(dist, sums, 4, e)))
+            if ((rc = wmss_dist_allreduce_sum_i64(dist, cnt, 2 + 2 * NS, e)) ||
+                (rc = wmss_dist_allreduce_sum_f64(dist, sums, 2 * NS, e)))
                 break;
             if (cnt[0]) {
                 rc = wmss_dist_agree(dist, lrc != 0, e);
@@ -198,7 +205,8 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
                 if (en->br[k].trainable) rc = wmss_dist_allreduce_sum_f32_dev(dist, en->br[k].grad, en->br[k].model->layout.n_floats, e);
             if (rc) break;
             ls = (wmss_loss_stats){sums[0], sums[1], (long)cnt[2], (long)cnt[3]};
-            own = (wmss_loss_stats){sums[2], sums[3], (long)cnt[4], (long)cnt[5]};
+            for (int k = 0; k < en->K; k++)
+                own[k] = (wmss_loss_stats){sums[2 + 2 * k], sums[3 + 2 * k], (long)cnt[4 + 2 * k], (long)cnt[5 + 2 * k]};
         } else if ((rc = lrc)) {
             break;
         }
@@ -211,13 +219,16 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         if ((rc = wmss_dist_bcast(dist, &norm, sizeof norm, 0, e))) break;
         // A non-finite loss or gradient norm stops the run before the update: nothing is
         // saved under the final name; the checkpoints written so far stay resumable.
-        if (!isfinite(ls.loss_sum) || !isfinite(own.loss_sum) || !isfinite(norm)) {
-            const int bad_loss = !isfinite(ls.loss_sum) || !isfinite(own.loss_sum);
-            int k = 0;  // the branch: the strong one (0) for its own loss, else the first non-finite norm
+        int bad_own = -1;  // the first branch whose own loss is not finite (joint training)
+        for (int k = 0; k < en->K && en->K > 1 && bad_own < 0; k++)
+            if (!isfinite(own[k].loss_sum)) bad_own = k;
+        if (!isfinite(ls.loss_sum) || bad_own >= 0 || !isfinite(norm)) {
+            const int bad_loss = !isfinite(ls.loss_sum) || bad_own >= 0;
+            int k = bad_own >= 0 ? bad_own : 0;  // the branch: by its own loss, else the first non-finite norm
             if (!bad_loss) while (k < en->K - 1 && isfinite(sq_k[k])) k++;
             char where[128];
             if (en->K == 1) snprintf(where, sizeof where, "branch 0, the model");
-            else if (bad_loss && isfinite(own.loss_sum)) snprintf(where, sizeof where, "the mixed logits of all branches");
+            else if (bad_loss && bad_own < 0) snprintf(where, sizeof where, "the mixed logits of all branches");
             else snprintf(where, sizeof where, "branch %d, %s", k, k ? (o->branch_dir[k] ? o->branch_dir[k] : "weak") : "strong");
             // The weights this step started from gave it: their checkpoint is set aside.
             long last = -1;
@@ -227,7 +238,7 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
             rc = wmss_fail(e, "step %ld: the %s is not finite (%g) in %s: training diverged or a weight is not finite; "
                               "stopped before the update, nothing saved as the final model in %s%s%s; %s%s%s",
                            step + 1, bad_loss ? "loss" : "gradient norm",
-                           bad_loss ? (isfinite(ls.loss_sum) ? own.loss_sum : ls.loss_sum) : norm, where,
+                           bad_loss ? (bad_own >= 0 ? own[bad_own].loss_sum : ls.loss_sum) : norm, where,
                            o->out_dir, moved[0] ? "; the checkpoint of the weights it started from was moved to " : "",
                            moved, last >= 0 ? "resume from the last good checkpoint " : "no checkpoint was written "
                            "yet: lower --lr (or check the model's weights)", last >= 0 ? ck : "",
@@ -272,9 +283,13 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
                 "\"entropy\": %.7g, \"token_accuracy\": %.7g, \"tokens\": %ld, \"trained_tokens\": %ld, \"time_s\": %.3f",
                 step + 1, (double)(step + 1) / steps_per_epoch, loss, lr, norm, tokens / dt, ls.entropy_sum / ls.n_tokens,
                 (double)ls.n_correct / ls.n_tokens, tokens, ls.n_tokens, now_s() - t_start);
-        if (en->K > 1)  // joint training: the strong branch on its own, too
-            fprintf(metrics, ", \"strong_loss\": %.7g, \"strong_entropy\": %.7g, \"strong_token_accuracy\": %.7g",
-                    own.loss_sum / own.n_tokens, own.entropy_sum / own.n_tokens, (double)own.n_correct / own.n_tokens);
+        for (int k = 0; k < en->K && en->K > 1; k++) {  // joint training: each branch on its own, too
+            char name[16];
+            snprintf(name, sizeof name, k == 0 ? "strong" : k == 1 ? "weak" : "branch%d", k);
+            fprintf(metrics, ", \"%s_loss\": %.7g, \"%s_entropy\": %.7g, \"%s_token_accuracy\": %.7g", name,
+                    own[k].loss_sum / own[k].n_tokens, name, own[k].entropy_sum / own[k].n_tokens, name,
+                    (double)own[k].n_correct / own[k].n_tokens);
+        }
         fprintf(metrics, "}\n");
         fflush(metrics);
         const double elapsed = now_s() - t_start, eta = elapsed / (step + 1 - start_step) * (total - step - 1);

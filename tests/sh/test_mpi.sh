@@ -110,7 +110,7 @@ echo "ok   mpirun -np 1 gives the 1-process weights bit for bit"
 jc=(--weak base --strong one --data data.jsonl --epochs 1 --batch 8 --micro-batch 2 --lr 2e-3 --seed 9 --save-weak)
 "$WMSS" joint "${jc[@]}" --out j1 > j1.log 2>&1 || { cat j1.log; fail "joint, 1 process"; }
 "${MPIRUN[@]}" -np 2 "$WMSS" joint "${jc[@]}" --out j2 > j2.log 2>&1 || { cat j2.log; fail "joint, 2 ranks"; }
-m=$(compare_metrics j1/metrics.jsonl j2/metrics.jsonl loss strong_loss grad_norm entropy) || fail "joint metrics: $m"
+m=$(compare_metrics j1/metrics.jsonl j2/metrics.jsonl loss strong_loss weak_loss grad_norm entropy) || fail "joint metrics: $m"
 w=$(compare_weights j1 j2) || fail "joint strong weights: $w"
 ww=$(compare_weights j1/weak j2/weak) || fail "joint weak weights: $ww"
 [ "$(files j1)" = "$(files j2)" ] || fail "joint output files differ"

@@ -4,7 +4,7 @@
 # from M1, the log shows the active-set statistics; a rerun continues from the last
 # finished phase; Ctrl-C during joint training and a rerun give the same final model
 # as an uninterrupted run. Also: joint training at lambda = 1 with a frozen weak model
-# is bitwise an SFT step.
+# is bitwise an SFT step; each branch's own loss in the joint metrics.
 set -u
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -34,7 +34,7 @@ for m in run/m1 run/round-1/joint run/final; do
 done
 cmp -s run/m1/model.safetensors run/final/model.safetensors && fail "final model equals M1"
 grep -q "select: |D| 24, draws 24, unique" run.log || fail "no active-set statistics in the log"
-grep -q '"strong_loss"' run/round-1/joint/metrics.jsonl || fail "joint metrics lack the strong branch's own loss"
+grep -q '"strong_loss".*"weak_loss"' run/round-1/joint/metrics.jsonl || fail "joint metrics lack the branches' own losses"
 n_active=$(wc -l < run/round-1/active.jsonl)
 unique=$($PY -c "import json; print(json.load(open('run/round-1/select-stats.json'))['unique'])")
 [ "$n_active" -eq "$unique" ] || fail "active set has $n_active lines, stats say $unique"
@@ -81,6 +81,27 @@ common=(--data d.jsonl --epochs 1 --batch 8 --micro-batch 3 --lr 1e-2 --warmup-s
 "$WMSS" joint --strong run/m1 --weak m0 --lambda 1 --freeze-weak "${common[@]}" --out j1 > /dev/null 2>&1 || fail "joint"
 cmp s1/model.safetensors j1/model.safetensors || fail "joint(lambda=1, frozen weak) != sft"
 echo "ok   joint at lambda=1 with a frozen weak model == sft, bit for bit (3 steps, clipping on)"
+
+# Each branch's own loss in the joint metrics: the strong model's is SFT's loss (the same
+# weights, step by step); a frozen weak model's depends on the batch alone (the same at
+# lambda 0.5 and 1); both start at what SFT of that model logs before its first update.
+"$WMSS" sft --model m0 "${common[@]}" --out s0 > /dev/null 2>&1 || fail "sft of m0"
+"$WMSS" joint --strong run/m1 --weak m0 --lambda 0.5 --freeze-weak "${common[@]}" --out j3 > /dev/null 2>&1 || fail "joint 3"
+$PY - <<'PY' || fail "branch losses in the joint metrics"
+import json
+m = {d: [json.loads(l) for l in open(d + "/metrics.jsonl")] for d in ("s1", "s0", "j1", "j3")}
+close = lambda a, b: abs(a - b) <= 2e-6 * abs(b)
+assert len(m["j1"]) == len(m["s1"]) == 3, [len(v) for v in m.values()]
+for a, b in zip(m["j1"], m["s1"]):
+    assert close(a["strong_loss"], b["loss"]) and close(a["loss"], b["loss"]), (a, b)
+for a, b in zip(m["j1"], m["j3"]):
+    assert a["weak_loss"] == b["weak_loss"] and a["weak_entropy"] == b["weak_entropy"], (a, b)
+assert close(m["j3"][0]["weak_loss"], m["s0"][0]["loss"]), (m["j3"][0], m["s0"][0])
+assert close(m["j3"][0]["strong_loss"], m["s1"][0]["loss"]), (m["j3"][0], m["s1"][0])
+assert m["j3"][1]["strong_loss"] != m["j1"][1]["strong_loss"], "lambda changed nothing"
+assert all(0 <= x["weak_token_accuracy"] <= 1 for x in m["j3"])
+PY
+echo "ok   joint metrics: strong_loss = SFT's loss step by step; a frozen weak model's weak_loss independent of lambda and = SFT's first loss"
 
 # Joint training updates the weak model too unless frozen; --save-weak keeps it.
 "$WMSS" joint --strong run/m1 --weak m0 --lambda 0.5 "${common[@]}" --out j2 --save-weak > /dev/null 2>&1 || fail "joint 2"
