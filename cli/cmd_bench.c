@@ -230,10 +230,10 @@ static void free_data(wmss_dataset *ds) {
 // clip over all trainable branches (max norm 1), AdamW per trainable branch.
 static int train_step(wmss_engine *en, wmss_adamw *opt, const wmss_dataset *ds, const int *idx, int B, wmss_error *e) {
     const wmss_adamw_hparams h = WMSS_ADAMW_DEFAULTS;
-    wmss_loss_stats st = {0}, own = {0};
+    wmss_loss_stats st = {0}, own[WMSS_LOSS_MAX_BRANCHES] = {{0}};
     wmss_engine_zero_grad(en);
     const float scale = (float)(1.0 / ((double)ds->n_tokens - B));
-    if (wmss_engine_accumulate(en, ds, idx, B, scale, &st, en->K > 1 ? &own : NULL, NULL, e)) return -1;
+    if (wmss_engine_accumulate(en, ds, idx, B, scale, &st, en->K > 1 ? own : NULL, NULL, e)) return -1;
     double sq = 0.0;
     for (int k = 0; k < en->K; k++) sq += sum_squares(en->br[k].grad, en->br[k].model->layout.n_floats);
     const float coef = wmss_clip_coef(sqrt(sq), 1.0);
