@@ -58,6 +58,7 @@ void wmss_engine_zero_grad(wmss_engine *en);
 // (own[0] the strong model, own[1] the weak one); ex_entropy (n, optional)
 // receives each example's mean entropy over its target positions.
 int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,
-                           wmss_loss_stats *st, wmss_loss_stats *own, double *ex_entropy, wmss_error *e);
+                           wmss_loss_stats *st, wmss_loss_stats own[WMSS_LOSS_MAX_BRANCHES], double *ex_entropy,
+                           wmss_error *e);
 
 #endif

@@ -91,7 +91,8 @@ void wmss_engine_zero_grad(wmss_engine *en) {
 }
 
 int wmss_engine_accumulate(wmss_engine *en, const wmss_dataset *ds, const int *idx, int n, float grad_scale,
-                           wmss_loss_stats *st, wmss_loss_stats *own, double *ex_entropy, wmss_error *e) {
+                           wmss_loss_stats *st, wmss_loss_stats own[WMSS_LOSS_MAX_BRANCHES], double *ex_entropy,
+                           wmss_error *e) {
     if (n > en->max_seqs) return wmss_fail(e, "micro-batch of %d sequences exceeds %d", n, en->max_seqs);
     // Pack the examples; targets[t] = the next token where it is a completion token.
     int N = 0;

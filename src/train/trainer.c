@@ -219,8 +219,9 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
         if ((rc = wmss_dist_bcast(dist, &norm, sizeof norm, 0, e))) break;
         // A non-finite loss or gradient norm stops the run before the update: nothing is
         // saved under the final name; the checkpoints written so far stay resumable.
-        int bad_own = -1;  // the first branch whose own loss is not finite (joint training)
-        for (int k = 0; k < en->K && en->K > 1 && bad_own < 0; k++)
+        const int n_own = en->K > 1 ? en->K : 0;  // branches with their own statistics (joint training)
+        int bad_own = -1;  // the first branch whose own loss is not finite
+        for (int k = 0; k < n_own && bad_own < 0; k++)
             if (!isfinite(own[k].loss_sum)) bad_own = k;
         if (!isfinite(ls.loss_sum) || bad_own >= 0 || !isfinite(norm)) {
             const int bad_loss = !isfinite(ls.loss_sum) || bad_own >= 0;
@@ -283,7 +284,7 @@ int wmss_train(wmss_engine *en, const wmss_dataset *ds, const wmss_train_opts *o
                 "\"entropy\": %.7g, \"token_accuracy\": %.7g, \"tokens\": %ld, \"trained_tokens\": %ld, \"time_s\": %.3f",
                 step + 1, (double)(step + 1) / steps_per_epoch, loss, lr, norm, tokens / dt, ls.entropy_sum / ls.n_tokens,
                 (double)ls.n_correct / ls.n_tokens, tokens, ls.n_tokens, now_s() - t_start);
-        for (int k = 0; k < en->K && en->K > 1; k++) {  // joint training: each branch on its own, too
+        for (int k = 0; k < n_own; k++) {  // joint training: each branch on its own, too
             char name[16];
             snprintf(name, sizeof name, k == 0 ? "strong" : k == 1 ? "weak" : "branch%d", k);
             fprintf(metrics, ", \"%s_loss\": %.7g, \"%s_entropy\": %.7g, \"%s_token_accuracy\": %.7g", name,
